@@ -1,0 +1,1 @@
+"""Combinatorial methods (SPEC §7). Each is ``fn(instance, **options) -> Result``."""

@@ -1,0 +1,32 @@
+"""Baselines (SPEC §7): earliest-deadline-first and a seeded random order.
+
+Both walk a fixed priority list and append each user whose addition keeps the schedule
+feasible (decoupling conditions (i) and (ii), via :class:`~partialopt.evaluate.Timeline`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..evaluate import Timeline
+from ..instance import Instance
+from ..result import Result
+
+
+def append_in_order(instance: Instance, priority: np.ndarray, method: str, stats: dict | None = None) -> Result:
+    """Append users in ``priority`` order, skipping those that would break feasibility."""
+    tl = Timeline(instance.arrays, undo=False)
+    for k in priority:
+        tl.push(int(k))
+    return Result.from_order(instance, tl.order.tolist(), method, stats=stats)
+
+
+def edf(instance: Instance) -> Result:
+    """Earliest deadline first (ties by user index)."""
+    arr = instance.arrays
+    return append_in_order(instance, np.lexsort((np.arange(arr.K), arr.T)), "edf")
+
+
+def random_order(instance: Instance, seed: int = 0) -> Result:
+    """Users in a uniformly random order drawn from ``numpy.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    return append_in_order(instance, rng.permutation(instance.K), "random", stats={"seed": seed})

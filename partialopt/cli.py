@@ -1,0 +1,121 @@
+"""Command line: ``partialopt generate | solve | evaluate | demo`` (SPEC §9)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .evaluate import evaluate
+from .instance import Instance, InstanceError
+from .presets import PRESETS, generate
+from .result import Result
+from .solve import METHODS, solve
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    inst = generate(args.preset, args.users, args.seed)
+    text = inst.to_json()
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"wrote {args.output}: {inst.K} users, {len(inst.models)} models, {len(inst.blocks)} blocks")
+    else:
+        print(text)
+    return 0
+
+
+def _parse_option(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise SystemExit(f"--option: expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    inst = Instance.load(args.instance)
+    options = dict(_parse_option(o) for o in args.option or [])
+    if args.time_limit is not None:
+        options["time_limit"] = args.time_limit
+    if args.seed is not None:
+        options["seed"] = args.seed
+    res = solve(inst, method=args.method, **options)
+    if args.output:
+        res.save(args.output)
+    bound = "-" if res.bound is None else f"{res.bound:g}"
+    gap = "-" if res.gap is None else f"{100 * res.gap:.2f}%"
+    print(f"{res.method}: status={res.status} served={res.objective}/{inst.K} bound={bound} gap={gap} "
+          f"time={res.wall_time:.3f}s" + (f" -> {args.output}" if args.output else ""))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    inst = Instance.load(args.instance)
+    res = Result.load(args.result)
+    ev = evaluate(inst, res.order, res.bandwidth or None)
+    print(f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / {inst.server.total_bandwidth:.6g} Hz"
+          f" ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); makespan {ev.makespan:.6g} s")
+    for v in ev.violations:
+        print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
+    print("feasible" if ev.feasible else "INFEASIBLE")
+    return 0 if ev.feasible else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.output_dir), users=args.users, seed=args.seed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="partialopt",
+        description="Scheduling and bandwidth allocation for parameter-sharing edge inference.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)")
+    g.add_argument("preset", choices=sorted(PRESETS), help="instance preset")
+    g.add_argument("--users", "-k", type=int, default=10, help="number of users K (default 10)")
+    g.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("-o", "--output", help="output file (default: stdout)")
+    g.set_defaults(func=_cmd_generate)
+
+    s = sub.add_parser("solve", help="solve an instance file with one method")
+    s.add_argument("instance", help="instance JSON file")
+    s.add_argument("--method", "-m", default="greedy" if "greedy" in METHODS else "edf",
+                   choices=sorted(METHODS), help="solution method")
+    s.add_argument("--time-limit", type=float, help="time limit in seconds (methods that take one)")
+    s.add_argument("--seed", type=int, help="random seed (methods that take one)")
+    s.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="extra method option, value parsed as JSON (repeatable), e.g. formulation=\"arc\"")
+    s.add_argument("-o", "--output", help="result JSON file")
+    s.set_defaults(func=_cmd_solve)
+
+    e = sub.add_parser("evaluate", help="check a result against an instance; exit 1 if infeasible")
+    e.add_argument("instance", help="instance JSON file")
+    e.add_argument("result", help="result JSON file (bandwidth optional: closed form used if absent)")
+    e.set_defaults(func=_cmd_evaluate)
+
+    d = sub.add_parser("demo", help="solve a small preset with every method, print a table, write a plot")
+    d.add_argument("--users", type=int, default=8, help="number of users (default 8)")
+    d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    d.add_argument("--output-dir", default="demo_out", help="where to write demo.csv and demo.png")
+    d.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (InstanceError, ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"partialopt {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

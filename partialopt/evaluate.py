@@ -1,0 +1,306 @@
+"""The one judge of every schedule: the timeline of SPEC §4 and the bandwidth check of §5.
+
+Timeline of an order ``pi = (k_1..k_N)`` with upload times ``tU``::
+
+    sequential: E_n = F_{n-1} + tL(m_{n-1} -> m_n)       S_n = max(E_n, tU_n)
+    pipelined:  E_n = E_{n-1} + tL(m_{n-1} -> m_n)       S_n = max(E_n, F_{n-1}, tU_n)
+    F_n = S_n + e_n,   F_0 = E_0 = 0,   m_0 = initial model (or none: full load)
+
+User ``k_n`` is served iff ``F_n <= T_{k_n}`` (with tolerance :data:`TIME_TOL`), the
+bandwidth vector is feasible iff ``sum_k b_k <= B`` (relative tolerance :data:`BW_RTOL`).
+
+Decoupling theorem (SPEC §5; proof in ``docs/decoupling.md``): ``pi`` is feasible for some
+bandwidth vector iff (i) the timeline with ``tU = 0`` meets every deadline and
+(ii) ``sum_n beta_{k_n}(L_n) <= B`` with the latest starts ``L`` of
+:func:`partialopt.bandwidth.latest_starts`; ``b*_{k_n} = beta_{k_n}(L_n)`` is then a least
+allocation. :class:`Timeline` is the incremental form of exactly this check (append/undo in
+O(affected suffix)), used by greedy, brute force and local search.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .arrays import ProblemArrays
+from .bandwidth import latest_starts
+from .instance import Instance
+
+TIME_TOL = 1e-9
+"""Absolute tolerance (s) on ``F_n <= T_n``."""
+BW_RTOL = 1e-9
+"""Relative tolerance on ``sum_k b_k <= B``."""
+
+
+def user_indices(instance: Instance, order: Sequence[str | int]) -> np.ndarray:
+    """User ids (or integer indices) -> index array; rejects unknown ids and repeats."""
+    idx = []
+    for pos, u in enumerate(order):
+        if isinstance(u, (int, np.integer)) and not isinstance(u, bool):
+            if not 0 <= int(u) < instance.K:
+                raise ValueError(f"order[{pos}]: user index {u} out of range 0..{instance.K - 1}")
+            idx.append(int(u))
+        elif isinstance(u, str):
+            if u not in instance.user_index:
+                raise ValueError(f"order[{pos}]: unknown user id {u!r}")
+            idx.append(instance.user_index[u])
+        else:
+            raise ValueError(f"order[{pos}]: expected a user id, got {u!r}")
+    if len(set(idx)) != len(idx):
+        raise ValueError("order: a user appears more than once")
+    return np.array(idx, dtype=np.int64)
+
+
+def order_gaps(arr: ProblemArrays, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per position: the load time ``tL(m_{n-1} -> m_n)`` and the start-to-start gap used by the
+    latest-start recursion (``e_n + tL(n -> n+1)`` sequential, ``e_n`` pipelined)."""
+    m = arr.model[users]
+    load = np.empty(len(users))
+    if len(users):
+        load[0] = arr.tL0[m[0]]
+        load[1:] = arr.tL[m[:-1], m[1:]]
+    gap = arr.e[users].copy()
+    if arr.overlap == "sequential" and len(users) > 1:
+        gap[:-1] += load[1:]
+    return load, gap
+
+
+def forward(arr: ProblemArrays, users: np.ndarray, tU: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Start and finish times ``(S, F)`` of the timeline above (``tU = 0`` when None)."""
+    load, _ = order_gaps(arr, users)
+    e = arr.e[users]
+    N = len(users)
+    S = np.empty(N)
+    F = np.empty(N)
+    Fp = Ep = 0.0
+    seq = arr.overlap == "sequential"
+    for n in range(N):
+        u = 0.0 if tU is None else tU[n]
+        if seq:
+            E = Fp + load[n]
+            s = E if E >= u else u
+        else:
+            E = Ep + load[n]
+            s = max(E, Fp, u)
+            Ep = E
+        S[n] = s
+        Fp = F[n] = s + e[n]
+    return S, F
+
+
+def closed_form_allocation(instance: Instance, order: Sequence[str | int]) -> dict[str, float]:
+    """``b*_{k_n} = beta_{k_n}(L_n)`` (SPEC §5); users whose latest start cannot be met get 0."""
+    arr = instance.arrays
+    users = user_indices(instance, order)
+    return dict(zip((instance.users[k].id for k in users), _closed_form(arr, users)))
+
+
+def _closed_form(arr: ProblemArrays, users: np.ndarray) -> np.ndarray:
+    _, gap = order_gaps(arr, users)
+    L = latest_starts(arr.T[users], arr.e[users], gap)
+    b = arr.beta(users, L)
+    return np.where(np.isfinite(b), b, 0.0)
+
+
+@dataclass
+class Evaluation:
+    """Verdict on one schedule."""
+
+    order: list[str]
+    start: dict[str, float]
+    finish: dict[str, float]
+    served: list[str]
+    violations: list[dict]
+    bandwidth: dict[str, float]
+    bandwidth_total: float
+    bandwidth_ok: bool
+    makespan: float
+    objective: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.objective = len(self.served)
+
+    @property
+    def feasible(self) -> bool:
+        """Every user in the order meets its deadline and the bandwidth budget holds."""
+        return not self.violations and self.bandwidth_ok
+
+
+def evaluate(
+    instance: Instance,
+    order: Sequence[str | int],
+    bandwidth: dict[str, float] | Sequence[float] | None = None,
+) -> Evaluation:
+    """Judge ``order`` (user ids in service order) with ``bandwidth`` (user id -> Hz, or a
+    sequence aligned with ``order``); ``None`` gives the closed-form allocation of SPEC §5.
+    Users not in the order get no bandwidth."""
+    arr = instance.arrays
+    users = user_indices(instance, order)
+    ids = [instance.users[k].id for k in users]
+    if bandwidth is None:
+        b = _closed_form(arr, users)
+    elif isinstance(bandwidth, dict):
+        unknown = set(bandwidth) - set(instance.user_index)
+        if unknown:
+            raise ValueError(f"bandwidth: unknown user id {sorted(unknown)[0]!r}")
+        extra = {k: v for k, v in bandwidth.items() if k not in set(ids) and v > 0}
+        if extra:
+            raise ValueError(f"bandwidth: user {next(iter(extra))!r} is not in the order but gets bandwidth")
+        b = np.array([float(bandwidth.get(i, 0.0)) for i in ids])
+    else:
+        b = np.asarray(bandwidth, dtype=float)
+        if b.shape != (len(users),):
+            raise ValueError(f"bandwidth: expected {len(users)} values aligned with the order")
+    if np.any(np.isnan(b)) or np.any(b < 0):
+        raise ValueError("bandwidth: values must be non-negative numbers")
+    tU = arr.upload_time(users, b)
+    S, F = forward(arr, users, tU)
+    T = arr.T[users]
+    ok = F <= T + TIME_TOL
+    violations = [
+        {"user": ids[n], "position": n, "finish": float(F[n]), "deadline": float(T[n])}
+        for n in np.flatnonzero(~ok)
+    ]
+    total = float(b.sum())
+    return Evaluation(
+        order=ids,
+        start=dict(zip(ids, S.tolist())),
+        finish=dict(zip(ids, F.tolist())),
+        served=[ids[n] for n in np.flatnonzero(ok)],
+        violations=violations,
+        bandwidth=dict(zip(ids, b.tolist())),
+        bandwidth_total=total,
+        bandwidth_ok=bool(total <= arr.B * (1.0 + BW_RTOL)),
+        makespan=float(F[-1]) if len(F) else 0.0,
+    )
+
+
+def is_feasible_order(instance: Instance, order: Sequence[str | int]) -> bool:
+    """Conditions (i) and (ii) of the decoupling theorem for ``order``."""
+    arr = instance.arrays
+    users = user_indices(instance, order)
+    _, F = forward(arr, users)
+    if np.any(F > arr.T[users] + TIME_TOL):
+        return False
+    _, gap = order_gaps(arr, users)
+    L = latest_starts(arr.T[users], arr.e[users], gap)
+    return bool(arr.beta(users, L).sum() <= arr.B * (1.0 + BW_RTOL))
+
+
+class Timeline:
+    """Incremental form of the feasibility check (decoupling conditions (i) and (ii)).
+
+    Holds a feasible order and answers ``can_push(k)``: would appending user k keep every user
+    served and the least total bandwidth within B? Appending k shifts the latest starts to
+    ``L'_n = P_n + min(M_n, G_k)`` where ``P`` are the start offsets, ``G_n = T_n - e_n - P_n``
+    and ``M_n = min_{j>=n} G_j`` is non-decreasing in n, so only the suffix with ``M_n > G_k``
+    changes: the check costs O(that suffix), not O(N).
+    ``push``/``pop`` keep an undo log when ``undo=True`` (brute force, local search).
+    """
+
+    def __init__(self, arr: ProblemArrays, undo: bool = True):
+        self.arr = arr
+        cap = arr.K + 1
+        self.users = np.zeros(cap, dtype=np.int64)
+        self.P = np.zeros(cap)
+        self.G = np.zeros(cap)
+        self.M = np.zeros(cap)
+        self.b = np.zeros(cap)  # beta_{k_n}(L_n) for the current order
+        self.F = np.zeros(cap)  # zero-upload finish times
+        self.E = np.zeros(cap)  # model-ready times (pipelined)
+        self.n = 0
+        self.total = 0.0
+        self._undo = [] if undo else None
+        self._pending: tuple | None = None
+
+    # -- queries --------------------------------------------------------------------------
+    @property
+    def order(self) -> np.ndarray:
+        return self.users[: self.n].copy()
+
+    @property
+    def makespan(self) -> float:
+        return float(self.F[self.n - 1]) if self.n else 0.0
+
+    @property
+    def last_model(self) -> int:
+        return int(self.arr.model[self.users[self.n - 1]]) if self.n else -1
+
+    def next_times(self, k: int) -> tuple[float, float, float]:
+        """``(E, S, F)`` of user k if appended now (zero upload time)."""
+        arr = self.arr
+        m = arr.model[k]
+        load = arr.tL0[m] if self.n == 0 else arr.tL[arr.model[self.users[self.n - 1]], m]
+        Fp = self.F[self.n - 1] if self.n else 0.0
+        if arr.overlap == "sequential":
+            E = Fp + load
+            S = E
+        else:
+            E = (self.E[self.n - 1] if self.n else 0.0) + load
+            S = max(E, Fp)
+        return E, S, S + arr.e[k]
+
+    def can_push(self, k: int) -> bool:
+        """Would appending k keep the order feasible? Leaves the result ready for :meth:`push`."""
+        arr = self.arr
+        E, S, F = self.next_times(k)
+        self._pending = None
+        if F > arr.T[k] + TIME_TOL:
+            return False
+        n = self.n
+        if n:
+            prev = self.users[n - 1]
+            gap = arr.e[prev] + (arr.tL[arr.model[prev], arr.model[k]] if arr.overlap == "sequential" else 0.0)
+            P = self.P[n - 1] + gap
+        else:
+            P = 0.0
+        G = arr.T[k] - arr.e[k] - P
+        bk = float(arr.beta(np.array([k]), np.array([P + G]))[0])
+        cut = int(np.searchsorted(self.M[:n], G, side="right"))
+        if cut < n:
+            nb = arr.beta(self.users[cut:n], self.P[cut:n] + G)
+            total = float(self.b[:cut].sum() + nb.sum()) + bk
+        else:
+            nb = None
+            total = self.total + bk
+        if not total <= arr.B * (1.0 + BW_RTOL):
+            return False
+        self._pending = (k, E, F, P, G, bk, cut, nb, total)
+        return True
+
+    def push(self, k: int) -> bool:
+        """Append k if feasible; returns whether it was appended."""
+        if self._pending is None or self._pending[0] != k:
+            if not self.can_push(k):
+                return False
+        k, E, F, P, G, bk, cut, nb, total = self._pending
+        self._pending = None
+        n = self.n
+        if self._undo is not None:
+            self._undo.append((cut, self.M[cut:n].copy(), self.b[cut:n].copy(), self.total))
+        if nb is not None:
+            self.b[cut:n] = nb
+            self.M[cut:n] = G
+        self.users[n], self.E[n], self.F[n], self.P[n], self.G[n], self.M[n], self.b[n] = k, E, F, P, G, G, bk
+        self.total = total
+        self.n = n + 1
+        return True
+
+    def pop(self) -> int:
+        """Undo the last push (needs ``undo=True``)."""
+        if self._undo is None:
+            raise RuntimeError("Timeline was built with undo=False")
+        self._pending = None
+        cut, M, b, total = self._undo.pop()
+        self.n -= 1
+        n = self.n
+        self.M[cut:n] = M
+        self.b[cut:n] = b
+        self.total = total
+        return int(self.users[n])
+
+    def truncate(self, n: int) -> None:
+        """Pop back to length n."""
+        while self.n > n:
+            self.pop()

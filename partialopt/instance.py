@@ -1,0 +1,368 @@
+"""Problem data of SPEC §1 and its JSON format (SPEC §9): Block, Model, User, Server, Instance.
+
+Every object is validated on construction; the first invalid field raises
+:class:`InstanceError` whose message names the field (``users[3].deadline``) and the reason.
+All quantities are SI units: bytes, seconds, bits, Hz, W, W/Hz.
+JSON round-trips exactly (floats are written with ``repr``, which Python reads back bit-exact).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+SCHEMA = "partialopt/instance@1"
+RATES = ("shannon", "fixed_snr")
+OVERLAPS = ("sequential", "pipelined")
+
+
+class InstanceError(ValueError):
+    """Invalid instance data; the message starts with the offending field's path."""
+
+
+def _number(path: str, value: Any, *, positive: bool = False, allow_zero: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InstanceError(f"{path}: expected a number, got {value!r}")
+    v = float(value)
+    if math.isnan(v):
+        raise InstanceError(f"{path}: is NaN")
+    if math.isinf(v):
+        raise InstanceError(f"{path}: is infinite")
+    if positive and v <= 0:
+        raise InstanceError(f"{path}: must be > 0, got {value!r}")
+    if not allow_zero and v == 0:
+        raise InstanceError(f"{path}: must be non-zero")
+    if v < 0:
+        raise InstanceError(f"{path}: must be >= 0, got {value!r}")
+    return v
+
+
+def _integer(path: str, value: Any) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or float(value) != int(value)
+    ):
+        raise InstanceError(f"{path}: expected a non-negative integer, got {value!r}")
+    if value < 0:
+        raise InstanceError(f"{path}: must be >= 0, got {value!r}")
+    return int(value)
+
+
+def _ident(path: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InstanceError(f"{path}: expected a non-empty string id, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Block:
+    """Parameter block ``j``: ``s_j`` = ``bytes``, ``n_j`` = ``tensors``."""
+
+    id: str
+    bytes: int
+    tensors: int = 1
+
+    def validate(self, path: str = "block") -> None:
+        _ident(f"{path}.id", self.id)
+        _integer(f"{path}.bytes", self.bytes)
+        _integer(f"{path}.tensors", self.tensors)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Model ``m``: ordered block ids ``J_m`` and batch-1 inference time ``e_m`` (s)."""
+
+    id: str
+    blocks: tuple[str, ...]
+    inference_time: float
+
+    def __post_init__(self) -> None:
+        if isinstance(self.blocks, list):
+            object.__setattr__(self, "blocks", tuple(self.blocks))
+
+    def validate(self, path: str = "model") -> None:
+        _ident(f"{path}.id", self.id)
+        if not isinstance(self.blocks, tuple) or not self.blocks:
+            raise InstanceError(f"{path}.blocks: a model needs at least one block")
+        seen: set[str] = set()
+        for i, b in enumerate(self.blocks):
+            _ident(f"{path}.blocks[{i}]", b)
+            if b in seen:
+                raise InstanceError(f"{path}.blocks[{i}]: block id {b!r} listed twice")
+            seen.add(b)
+        _number(f"{path}.inference_time", self.inference_time, positive=True)
+
+
+@dataclass(frozen=True)
+class User:
+    """User/task ``k``: model ``m_k``, upload ``D_k`` bits, deadline ``T_k`` s, power ``p_k`` W,
+    channel gain ``g_k`` (linear) for the ``shannon`` rate, ``snr_k`` (linear) for ``fixed_snr``."""
+
+    id: str
+    model: str
+    data_bits: float
+    deadline: float
+    power: float | None = None
+    gain: float | None = None
+    snr: float | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    """Edge server: ``v`` = load_bandwidth (B/s), ``alpha`` = tensor_overhead (s), ``B`` =
+    total_bandwidth (Hz), ``N0`` = noise_psd (W/Hz), the rate and overlap variants, and the model
+    resident at time 0 (or None)."""
+
+    load_bandwidth: float
+    tensor_overhead: float = 0.0
+    total_bandwidth: float = 2.0e7
+    noise_psd: float = 3.98e-21
+    rate: str = "shannon"
+    overlap: str = "sequential"
+    initial_model: str | None = None
+
+    def validate(self, path: str = "server") -> None:
+        _number(f"{path}.load_bandwidth", self.load_bandwidth, positive=True)
+        _number(f"{path}.tensor_overhead", self.tensor_overhead)
+        _number(f"{path}.total_bandwidth", self.total_bandwidth, positive=True)
+        _number(f"{path}.noise_psd", self.noise_psd, positive=True)
+        if self.rate not in RATES:
+            raise InstanceError(f"{path}.rate: unknown rate model {self.rate!r} (choose from {RATES})")
+        if self.overlap not in OVERLAPS:
+            raise InstanceError(
+                f"{path}.overlap: unknown overlap variant {self.overlap!r} (choose from {OVERLAPS})"
+            )
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated problem instance (SPEC §1). Build it directly, from a dict, or from JSON.
+
+    Derived numeric arrays used by every method live in :attr:`arrays`.
+    """
+
+    server: Server
+    blocks: tuple[Block, ...]
+    models: tuple[Model, ...]
+    users: tuple[User, ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("blocks", "models", "users"):
+            v = getattr(self, name)
+            if isinstance(v, list):
+                object.__setattr__(self, name, tuple(v))
+        self._validate()
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        if not isinstance(self.server, Server):
+            raise InstanceError("server: expected a Server")
+        self.server.validate("server")
+        block_ids = self._unique_ids("blocks", self.blocks, Block)
+        for i, b in enumerate(self.blocks):
+            b.validate(f"blocks[{i}]")
+        model_ids = self._unique_ids("models", self.models, Model)
+        for i, m in enumerate(self.models):
+            m.validate(f"models[{i}]")
+            for j, b in enumerate(m.blocks):
+                if b not in block_ids:
+                    raise InstanceError(f"models[{i}].blocks[{j}]: unknown block id {b!r}")
+        if not self.users:
+            raise InstanceError("users: an instance needs at least one user")
+        self._unique_ids("users", self.users, User)
+        e = {m.id: m.inference_time for m in self.models}
+        for i, u in enumerate(self.users):
+            p = f"users[{i}]"
+            if u.model not in model_ids:
+                raise InstanceError(f"{p}.model: unknown model id {u.model!r}")
+            _number(f"{p}.data_bits", u.data_bits)
+            _number(f"{p}.deadline", u.deadline, positive=True)
+            if u.deadline < e[u.model]:
+                raise InstanceError(
+                    f"{p}.deadline: {u.deadline!r} s is shorter than model {u.model!r}'s "
+                    f"inference_time {e[u.model]!r} s, so the user can never be served"
+                )
+            if self.server.rate == "fixed_snr":
+                if u.snr is None:
+                    raise InstanceError(f"{p}.snr: required when server.rate is 'fixed_snr'")
+                _number(f"{p}.snr", u.snr, positive=True)
+            else:
+                for name in ("power", "gain"):
+                    val = getattr(u, name)
+                    if val is None:
+                        raise InstanceError(f"{p}.{name}: required when server.rate is 'shannon'")
+                    _number(f"{p}.{name}", val, positive=True)
+        init = self.server.initial_model
+        if init is not None and init not in model_ids:
+            raise InstanceError(f"server.initial_model: unknown model id {init!r}")
+
+    @staticmethod
+    def _unique_ids(name: str, items: Sequence[Any], cls: type) -> set[str]:
+        ids: set[str] = set()
+        for i, it in enumerate(items):
+            if not isinstance(it, cls):
+                raise InstanceError(f"{name}[{i}]: expected a {cls.__name__}, got {type(it).__name__}")
+            _ident(f"{name}[{i}].id", it.id)
+            if it.id in ids:
+                raise InstanceError(f"{name}[{i}].id: duplicate id {it.id!r}")
+            ids.add(it.id)
+        return ids
+
+    # ------------------------------------------------------------------ convenience
+    @property
+    def K(self) -> int:
+        """Number of users."""
+        return len(self.users)
+
+    @cached_property
+    def user_index(self) -> dict[str, int]:
+        return {u.id: k for k, u in enumerate(self.users)}
+
+    @cached_property
+    def model_index(self) -> dict[str, int]:
+        return {m.id: i for i, m in enumerate(self.models)}
+
+    @cached_property
+    def arrays(self) -> "ProblemArrays":
+        """Numeric view (numpy arrays, switch-cost matrix) shared by every method."""
+        from .arrays import ProblemArrays
+
+        return ProblemArrays.from_instance(self)
+
+    def replace(self, **changes: Any) -> "Instance":
+        """A copy with some top-level fields (server, blocks, models, users, meta) replaced."""
+        kw = {f.name: getattr(self, f.name) for f in fields(self)}
+        kw.update(changes)
+        return Instance(**kw)
+
+    def with_server(self, **changes: Any) -> "Instance":
+        """A copy whose server has some fields replaced (e.g. ``total_bandwidth=1e7``)."""
+        kw = {f.name: getattr(self.server, f.name) for f in fields(self.server)}
+        kw.update(changes)
+        return self.replace(server=Server(**kw))
+
+    def without_sharing(self) -> "Instance":
+        """The same instance where no two models share a block (each model owns private copies).
+
+        Every switch between different models then reloads the full model: the paper's baseline.
+        """
+        blocks: list[Block] = []
+        models: list[Model] = []
+        by_id = {b.id: b for b in self.blocks}
+        for m in self.models:
+            own = []
+            for b in m.blocks:
+                nb = Block(f"{m.id}::{b}", by_id[b].bytes, by_id[b].tensors)
+                blocks.append(nb)
+                own.append(nb.id)
+            models.append(Model(m.id, tuple(own), m.inference_time))
+        return self.replace(blocks=tuple(blocks), models=tuple(models))
+
+    def subset(self, user_ids: Sequence[str]) -> "Instance":
+        """The instance restricted to the given users (order preserved as in ``users``)."""
+        keep = set(user_ids)
+        return self.replace(users=tuple(u for u in self.users if u.id in keep))
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        s = self.server
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "server": {
+                "load_bandwidth": s.load_bandwidth,
+                "tensor_overhead": s.tensor_overhead,
+                "total_bandwidth": s.total_bandwidth,
+                "noise_psd": s.noise_psd,
+                "rate": s.rate,
+                "overlap": s.overlap,
+                "initial_model": s.initial_model,
+            },
+            "blocks": [{"id": b.id, "bytes": b.bytes, "tensors": b.tensors} for b in self.blocks],
+            "models": [
+                {"id": m.id, "blocks": list(m.blocks), "inference_time": m.inference_time}
+                for m in self.models
+            ],
+            "users": [
+                {
+                    "id": u.id,
+                    "model": u.model,
+                    "data_bits": u.data_bits,
+                    "deadline": u.deadline,
+                    "power": u.power,
+                    "gain": u.gain,
+                    "snr": u.snr,
+                }
+                for u in self.users
+            ],
+        }
+        if self.meta:
+            d["meta"] = dict(self.meta)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Instance":
+        if not isinstance(d, Mapping):
+            raise InstanceError(f"instance: expected a JSON object, got {type(d).__name__}")
+        schema = d.get("schema")
+        if schema != SCHEMA:
+            raise InstanceError(f"schema: unknown schema version {schema!r} (expected {SCHEMA!r})")
+        for key in ("server", "blocks", "models", "users"):
+            if key not in d:
+                raise InstanceError(f"{key}: missing field")
+        server = _build(Server, "server", d["server"], required=("load_bandwidth",))
+        blocks = [_build(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(_list("blocks", d["blocks"]))]
+        models = [
+            _build(Model, f"models[{i}]", m, required=("id", "blocks", "inference_time"))
+            for i, m in enumerate(_list("models", d["models"]))
+        ]
+        users = [
+            _build(User, f"users[{i}]", u, required=("id", "model", "data_bits", "deadline"))
+            for i, u in enumerate(_list("users", d["users"]))
+        ]
+        return cls(server, tuple(blocks), tuple(models), tuple(users), dict(d.get("meta") or {}))
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Instance":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InstanceError(f"instance: not valid JSON ({exc})") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Instance":
+        return cls.from_json(Path(path).read_text())
+
+
+def _list(path: str, value: Any) -> list:
+    if not isinstance(value, list):
+        raise InstanceError(f"{path}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _build(cls: type, path: str, data: Any, required: Sequence[str]) -> Any:
+    if not isinstance(data, Mapping):
+        raise InstanceError(f"{path}: expected an object, got {type(data).__name__}")
+    names = {f.name for f in fields(cls)}
+    for key in required:
+        if key not in data:
+            raise InstanceError(f"{path}.{key}: missing field")
+    unknown = set(data) - names
+    if unknown:
+        raise InstanceError(f"{path}.{sorted(unknown)[0]}: unknown field")
+    kw = dict(data)
+    if cls is Model:
+        kw["blocks"] = tuple(_list(f"{path}.blocks", kw["blocks"]))
+    return cls(**kw)
