@@ -17,6 +17,8 @@ METHODS: dict[str, str] = {
     "brute_force": "partialopt.algorithms.brute_force:brute_force",
     "edf": "partialopt.algorithms.baselines:edf",
     "random": "partialopt.algorithms.baselines:random_order",
+    "milp": "partialopt.exact:milp",
+    "lp_bound": "partialopt.exact:lp_bound",
 }
 
 

@@ -1,0 +1,22 @@
+"""Exact Pyomo formulations of the partialopt problems (no solver calls here).
+
+Each module exposes ``build(instance, ...) -> pyomo.ConcreteModel`` and ``extract(model) -> order``
+(user indices in service order); components carry the names of SPEC.md's symbols and each
+module's docstring gives the equations. Build, add your own constraints, solve with any Pyomo
+MILP solver::
+
+    from formulations import position
+    m = position.build(instance)
+    m.my_cut = pyomo.environ.Constraint(expr=m.x[0] >= m.x[1])
+    pyomo.environ.SolverFactory("appsi_highs").solve(m)
+    order = position.extract(m)
+
+The spectrum budget enters through tangent cuts of the convex ``beta`` (``m.cuts``); a solve
+of the model as built is therefore an outer approximation (an upper bound). The runner
+``partialopt.exact`` adds cuts until the incumbent passes the exact check.
+"""
+from . import arc, position
+
+FORMULATIONS = {"position": position, "arc": arc}
+
+__all__ = ["arc", "position", "FORMULATIONS"]

@@ -1,0 +1,144 @@
+"""Pieces shared by the scheduling formulations: instance-derived constants, the spectrum budget
+with tangent cuts of ``beta`` (SPEC §5), symmetry groups, and a cheap upper bound.
+
+Spectrum budget. For every candidate user k the model holds its start ``s_k``, served flag
+``x_k`` and bandwidth ``b_k >= 0`` with ``sum_k b_k <= B`` (``budget``) and
+``b_k >= beta_k(T_k - e_k) x_k`` (``b_floor``: strong in the LP relaxation). The exact constraint
+``b_k >= beta_k(s_k)`` (convex, decreasing) is replaced by tangent cuts at points ``t0``::
+
+    b_k >= beta_k(t0) + beta_k'(t0) (s_k - t0) - C_k(t0) (1 - x_k)        (cut)
+
+with ``C_k(t0)`` = the tangent's value at the smallest admissible start ``s_k = floor_k``
+(:func:`start_floor`), so the
+cut is void when k is not served. Tangents lie below the convex ``beta``, so every cut is valid
+and the MILP is an outer approximation: its optimum is an upper bound, and it is exact as soon
+as the incumbent passes the exact check (the runner adds cuts until it does).
+"""
+from __future__ import annotations
+
+from itertools import groupby
+
+import numpy as np
+import pyomo.environ as pyo
+
+from partialopt.arrays import ProblemArrays
+from partialopt.instance import Instance
+
+
+def candidates(arr: ProblemArrays) -> np.ndarray:
+    """Users that can be served at all: ``start_floor_k <= T_k - e_k`` (every served user
+    starts by ``T_k - e_k`` and its upload needs at least ``D_k / r_k(B)``)."""
+    users = np.arange(arr.K)
+    ok = start_floor(arr, users) <= arr.T - arr.e
+    return users[ok]
+
+
+def start_floor(arr: ProblemArrays, users: np.ndarray) -> np.ndarray:
+    """Lower bound on a served user's start: its upload time with the whole budget,
+    ``D_k / r_k(B)`` (``> tmin_k``). Starting earlier would need ``beta_k(s) > B``. On
+    ``[floor, inf)`` ``beta_k <= B`` and its slope is finite, so every cut is well scaled."""
+    users = np.asarray(users, dtype=np.int64)
+    return arr.upload_time(users, np.full(len(users), arr.B))
+
+
+def horizon(arr: ProblemArrays) -> float:
+    """``H = max_k T_k``: no served user finishes later (the base of every big-M)."""
+    return float(arr.T.max())
+
+
+def moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
+    """Upper bound on the number served: the optimum of ``1 || sum U_j`` with processing times
+    ``e_k`` and due dates ``T_k`` (Moore-Hodgson, exact for that relaxation). Loading and
+    uploads only add time, so any feasible schedule's served set is on time there too."""
+    import heapq
+
+    users = np.arange(arr.K) if users is None else users
+    t = 0.0
+    heap: list[float] = []
+    for k in sorted(users, key=lambda k: (arr.T[k], k)):
+        heapq.heappush(heap, -arr.e[k])
+        t += arr.e[k]
+        if t > arr.T[k] + 1e-12:
+            t += heapq.heappop(heap)
+    return len(heap)
+
+
+def identical_groups(instance: Instance, users: np.ndarray) -> list[list[int]]:
+    """Groups (size >= 2) of users with the same model, data, deadline and channel: any schedule
+    can relabel them, so the formulations serve them in index order (symmetry breaking)."""
+    def key(k: int):
+        u = instance.users[k]
+        return (u.model, u.data_bits, u.deadline, u.power, u.gain, u.snr)
+
+    ordered = sorted((int(k) for k in users), key=lambda k: (key(k), k))
+    groups = [list(g) for _, g in groupby(ordered, key=key)]
+    return [g for g in groups if len(g) > 1]
+
+
+def add_spectrum_budget(m: pyo.ConcreteModel, arr: ProblemArrays, n_initial_cuts: int = 3) -> None:
+    """Add ``b_k``, the budget ``sum_k b_k <= B`` and an initial set of tangent cuts per user.
+
+    Needs ``m.K`` (candidate users), ``m.x[k]`` and ``m.s[k]`` on ``m``. Bandwidth is scaled to
+    MHz inside the model (``b_k`` in MHz) to keep the LP well conditioned."""
+    m.bw_scale = 1e6
+    m.b = pyo.Var(m.K, domain=pyo.NonNegativeReals, doc="b_k: uplink bandwidth of user k (MHz)")
+    m.budget = pyo.Constraint(expr=sum(m.b[k] for k in m.K) <= arr.B / m.bw_scale,
+                              doc="sum_k b_k <= B (SPEC §3)")
+    hi = {k: float(arr.T[k] - arr.e[k]) for k in m.K}
+    m.b_floor = pyo.Constraint(
+        m.K, rule=lambda m, k: m.b[k] >= float(arr.beta([k], [hi[k]])[0]) / m.bw_scale * m.x[k],
+        doc="b_k >= beta_k(T_k - e_k) x_k: a served user starts by T_k - e_k and beta is decreasing")
+    m.cuts = pyo.ConstraintList(doc="tangent cuts b_k >= beta_k(t0) + beta_k'(t0)(s_k - t0) - C(1 - x_k)")
+    m.cut_points = {}
+    for k in m.K:
+        lo = float(m.s[k].lb)
+        hi = float(arr.T[k] - arr.e[k])
+        for t0 in lo + (hi - lo) * np.linspace(1.0, 0.2, n_initial_cuts):
+            add_tangent_cut(m, arr, k, float(t0))
+
+
+def add_tangent_cut(m: pyo.ConcreteModel, arr: ProblemArrays, k: int, t0: float) -> bool:
+    """Add the tangent of ``beta_k`` at ``t0`` (skipped if ``t0`` is outside beta's domain or
+    already cut there). Returns whether a cut was added."""
+    lo = float(m.s[k].lb)
+    if not t0 > lo:
+        t0 = lo * (1 + 1e-6) + 1e-12
+    pts = m.cut_points.setdefault(k, [])
+    if any(abs(t0 - p) <= 1e-9 * max(1.0, p) for p in pts):
+        return False
+    val = float(arr.beta([k], [t0])[0])
+    slope = float(arr.beta_slope([k], [t0])[0])
+    if not (np.isfinite(val) and np.isfinite(slope)):
+        return False
+    C = val + slope * (lo - t0)  # tangent value at the smallest admissible start
+    sc = m.bw_scale
+    m.cuts.add(m.b[k] >= (val + slope * (m.s[k] - t0)) / sc - (C / sc) * (1 - m.x[k]))
+    pts.append(t0)
+    return True
+
+
+def add_deadline_knapsacks(m: pyo.ConcreteModel, arr: ProblemArrays, load_into: dict | None = None) -> None:
+    """Valid inequalities that give the LP relaxation a real bound. For every deadline level
+    ``d`` (each distinct ``T_k``), the users due by d that are served run their inferences,
+    and the switches into them, before d::
+
+        sequential: sum_{k: T_k <= d} (e_k x_k + load_into_k) <= d        (knapsack[d])
+        pipelined:  sum_{k: T_k <= d} e_k x_k <= d,  sum_{k: T_k <= d} load_into_k <= d
+
+    In the sequential timeline those intervals are disjoint sub-intervals of ``[0, d]``; in the
+    pipelined one inferences are sequential on the GPU and loads on the copy engine.
+    ``load_into[k]``: an expression for the switch cost paid right before k (None: e only).
+    """
+    m.knapsack = pyo.ConstraintList(doc="deadline knapsacks: sum_{T_k <= d} (e_k x_k + load_k) <= d")
+    users = sorted(m.K, key=lambda k: arr.T[k])
+    levels = sorted({float(arr.T[k]) for k in users})
+    for d in levels:
+        due = [k for k in users if arr.T[k] <= d]
+        work = sum(float(arr.e[k]) * m.x[k] for k in due)
+        loads = sum(load_into[k] for k in due) if load_into is not None else 0.0
+        if load_into is None or arr.overlap == "pipelined":
+            m.knapsack.add(work <= d)
+            if load_into is not None:
+                m.knapsack.add(loads <= d)
+        else:
+            m.knapsack.add(work + loads <= d)
