@@ -26,19 +26,14 @@ from partialopt.instance import Instance
 
 
 def candidates(arr: ProblemArrays) -> np.ndarray:
-    """Users that can be served at all: ``start_floor_k <= T_k - e_k`` (every served user
-    starts by ``T_k - e_k`` and its upload needs at least ``D_k / r_k(B)``)."""
-    users = np.arange(arr.K)
-    ok = start_floor(arr, users) <= arr.T - arr.e
-    return users[ok]
+    """Users that can be served at all (:meth:`ProblemArrays.servable`)."""
+    return arr.servable()
 
 
 def start_floor(arr: ProblemArrays, users: np.ndarray) -> np.ndarray:
-    """Lower bound on a served user's start: its upload time with the whole budget,
-    ``D_k / r_k(B)`` (``> tmin_k``). Starting earlier would need ``beta_k(s) > B``. On
-    ``[floor, inf)`` ``beta_k <= B`` and its slope is finite, so every cut is well scaled."""
-    users = np.asarray(users, dtype=np.int64)
-    return arr.upload_time(users, np.full(len(users), arr.B))
+    """Lower bound on a served user's start, ``D_k / r_k(B)`` (:meth:`ProblemArrays.start_floor`).
+    On ``[floor, inf)`` ``beta_k <= B`` and its slope is finite, so every cut is well scaled."""
+    return arr.start_floor(users)
 
 
 def horizon(arr: ProblemArrays) -> float:

@@ -87,6 +87,17 @@ class ProblemArrays:
         users = np.arange(self.K) if users is None else np.asarray(users, dtype=np.int64)
         return bw.t_min(self.D[users], self.q[users], self.rate)
 
+    def start_floor(self, users: np.ndarray | None = None) -> np.ndarray:
+        """Earliest start of a served user: its upload time with the whole budget,
+        ``D_k / r_k(B)`` (``> tmin_k``); starting earlier would need ``beta_k(s) > B``."""
+        users = np.arange(self.K) if users is None else np.asarray(users, dtype=np.int64)
+        return self.upload_time(users, np.full(len(users), self.B))
+
+    def servable(self) -> np.ndarray:
+        """Users that can be served at all, even alone: ``start_floor_k <= T_k - e_k``
+        (every served user starts by ``T_k - e_k``)."""
+        return np.flatnonzero(self.start_floor() <= self.T - self.e)
+
     def upload_time(self, users: np.ndarray, b: np.ndarray) -> np.ndarray:
         users = np.asarray(users, dtype=np.int64)
         return bw.upload_time(b, self.D[users], self.q[users], self.rate)

@@ -79,7 +79,7 @@ def milp(
     formulation: str = "position",
     time_limit: float = 60.0,
     mip_gap: float = 0.0,
-    warm_start: Any = "edf",
+    warm_start: Any = "greedy",
     threads: int | None = None,
     max_cut_rounds: int = 100,
     verbose: bool = False,

@@ -14,6 +14,10 @@ from .instance import Instance
 from .result import Result
 
 METHODS: dict[str, str] = {
+    "greedy": "partialopt.algorithms.greedy:greedy",
+    "dp": "partialopt.algorithms.dp:dp",
+    "local_search": "partialopt.algorithms.local_search:local_search",
+    "no_sharing": "partialopt.algorithms.greedy:no_sharing",
     "brute_force": "partialopt.algorithms.brute_force:brute_force",
     "edf": "partialopt.algorithms.baselines:edf",
     "random": "partialopt.algorithms.baselines:random_order",

@@ -1,14 +1,15 @@
-"""Position-based vs arc-based MILP on a fixed, seeded instance set.
+"""Position-based vs arc-based MILP (named milp_formulations.py: a benchmarks/formulations.py would
+shadow the `formulations` package for every script run from this folder) on a fixed, seeded instance set.
 
 For K in --sizes and structure in (general, backbone) (per-user deadlines, binding budget,
 seed = K), solve with each formulation under --time-limit seconds and --threads HiGHS threads,
 and report time, status, nodes, cut rounds, the LP-relaxation ("root") gap
 ``(LP - best) / LP`` against the best objective any formulation found, and the final gap.
 
-    python benchmarks/formulations.py                       # K = 10..30, 60 s, 2 threads
-    python benchmarks/formulations.py --sizes 10 15 --time-limit 20
+    python benchmarks/milp_formulations.py                       # K = 10..30, 60 s, 2 threads
+    python benchmarks/milp_formulations.py --sizes 10 15 --time-limit 20
 
-Prints a table and writes benchmarks/out/formulations.csv.
+Prints a table and writes benchmarks/out/milp_formulations.csv.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--formulations", nargs="+", default=["arc", "position"])
-    ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "formulations.csv"))
+    ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "milp_formulations.csv"))
     args = ap.parse_args()
     rows = []
     for K in args.sizes:

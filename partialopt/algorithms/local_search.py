@@ -1,0 +1,147 @@
+"""Local search on orders (SPEC §7): never worse than its start, deterministic for a seed.
+
+Objective, lexicographic: more served users, then smaller GPU makespan (the zero-upload finish
+of the last user, SPEC §5 (i)). Moves, tried in a seeded random order, first improvement taken:
+
+- ``insert``: an unserved user at any position (count + 1);
+- ``replace``: a served user by an unserved one (same count, smaller makespan: makes room);
+- ``relocate``: one user to another position;
+- ``batch``: a maximal run of same-model users to another run boundary (re-sequencing batches);
+- ``swap``: two served users.
+
+A candidate order shares a prefix with the current one, so it is checked with the evaluator's
+incremental form (:class:`~partialopt.evaluate.Timeline`): pop back to the first changed
+position, push the new tail, abort at the first user that does not fit, restore. The search
+stops at a local optimum, after ``max_rounds`` improving moves, or after ``time_limit`` seconds.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ..evaluate import Timeline
+from ..instance import Instance
+from ..result import Result
+
+
+class _State:
+    def __init__(self, instance: Instance, order: list[int]):
+        self.arr = instance.arrays
+        self.tl = Timeline(self.arr, undo=True)
+        self.order = list(order)
+        for k in self.order:
+            if not self.tl.push(k):
+                raise ValueError("local_search: the start schedule is infeasible")
+        self.key = (len(self.order), -self.tl.makespan)
+
+    def try_order(self, new: list[int], p: int) -> tuple | None:
+        """Key of ``new`` (equal to the current order before position p) if feasible, else None.
+        Leaves the timeline holding the current order."""
+        tl = self.tl
+        tl.truncate(p)
+        ok = True
+        for k in new[p:]:
+            if not tl.push(k):
+                ok = False
+                break
+        key = (len(new), -tl.makespan) if ok else None
+        tl.truncate(p)
+        for k in self.order[p:]:
+            tl.push(k)
+        return key
+
+    def accept(self, new: list[int], p: int, key: tuple) -> None:
+        self.tl.truncate(p)
+        for k in new[p:]:
+            self.tl.push(k)
+        self.order = new
+        self.key = key
+
+
+def _moves(state: _State, rng: np.random.Generator):
+    """Yield candidate (new_order, first_changed_position) pairs, one neighbourhood after another."""
+    order = state.order
+    N = len(order)
+    served = set(order)
+    unserved = [k for k in rng.permutation(state.arr.K).tolist() if k not in served]
+    kinds = ["insert", "replace", "relocate", "batch", "swap"]
+    # insert always first (it is the only move that raises the count); the rest in seeded order
+    rest = kinds[1:]
+    rng.shuffle(rest)
+    for kind in ["insert"] + rest:
+        if kind == "insert":
+            for u in unserved:
+                for p in range(N + 1):
+                    yield order[:p] + [u] + order[p:], p
+        elif kind == "replace":
+            for p in rng.permutation(N).tolist():
+                for u in unserved:
+                    yield order[:p] + [u] + order[p + 1:], p
+        elif kind == "relocate":
+            for i in rng.permutation(N).tolist():
+                rest_ = order[:i] + order[i + 1:]
+                for q in range(N):
+                    if q != i:
+                        yield rest_[:q] + [order[i]] + rest_[q:], min(i, q)
+        elif kind == "batch":
+            m = state.arr.model[order] if N else np.zeros(0, dtype=int)
+            bounds = [0] + [i for i in range(1, N) if m[i] != m[i - 1]] + [N]
+            runs = list(zip(bounds[:-1], bounds[1:]))
+            for a, b in runs:
+                run = order[a:b]
+                rest_ = order[:a] + order[b:]
+                # boundaries of the other runs, as positions in rest_
+                cuts = sorted({0, len(rest_)} | {x if x < a else x - (b - a) for x, _ in runs if x != a})
+                for q in cuts:
+                    if q != a:
+                        yield rest_[:q] + run + rest_[q:], min(a, q)
+        else:
+            for i in range(N):
+                for j in range(i + 1, N):
+                    new = list(order)
+                    new[i], new[j] = new[j], new[i]
+                    yield new, i
+
+
+def local_search(
+    instance: Instance,
+    start: Any = "greedy",
+    seed: int = 0,
+    time_limit: float = 10.0,
+    max_rounds: int = 10_000,
+) -> Result:
+    """Improve ``start`` (a method name, a Result, or an order of user ids/indices)."""
+    from ..solve import solve
+
+    t0 = time.perf_counter()
+    if isinstance(start, str):
+        start = solve(instance, method=start)
+    first = start.order if isinstance(start, Result) else list(start)
+    order = [instance.user_index[u] if isinstance(u, str) else int(u) for u in first]
+    state = _State(instance, order)
+    start_key = state.key
+    rng = np.random.default_rng(seed)
+    rounds = 0
+    timed_out = False
+    while rounds < max_rounds and not timed_out:
+        improved = False
+        for i, (new, p) in enumerate(_moves(state, rng)):
+            if i % 64 == 0 and time.perf_counter() - t0 > time_limit:
+                timed_out = True
+                break
+            key = state.try_order(new, p)
+            if key is not None and key > state.key:
+                state.accept(new, p, key)
+                improved = True
+                break
+        if not improved:
+            break
+        rounds += 1
+    assert state.key >= start_key
+    return Result.from_order(
+        instance, state.order, "local_search", wall_time=time.perf_counter() - t0,
+        stats={"improving_moves": rounds, "start_objective": start_key[0], "seed": seed,
+               "stopped": "time_limit" if timed_out else ("max_rounds" if rounds >= max_rounds else "local_optimum")},
+    )
