@@ -31,7 +31,10 @@ from partialopt.bandwidth import latest_starts
 from partialopt.evaluate import order_gaps
 from partialopt.instance import Instance
 
-from .common import add_deadline_knapsacks, add_spectrum_budget, candidates, start_floor, horizon, identical_groups
+from .common import (
+    add_deadline_knapsacks, add_spectrum_budget, candidates, horizon, identical_groups,
+    set_clamped, start_floor,
+)
 
 
 def build(instance: Instance, symmetry: bool = True) -> pyo.ConcreteModel:
@@ -110,19 +113,19 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
         m.a[idx].set_value(0)
     for k in m.K:
         m.x[k].set_value(0)
-        m.s[k].set_value(m.s[k].lb)
-        m.b[k].set_value(0.0)
+        set_clamped(m.s[k], m.s[k].lb)
+        set_clamped(m.b[k], 0.0)
         if hasattr(m, "E"):
-            m.E[k].set_value(0.0)
+            set_clamped(m.E[k], 0.0)
     prev, E = 0, 0.0
     for i, k in enumerate(order):
         m.a[prev, k + 1].set_value(1)
         m.x[k].set_value(1)
-        m.s[k].set_value(float(L[i]))
-        m.b[k].set_value(float(arr.beta([k], [L[i]])[0]) / m.bw_scale)
+        set_clamped(m.s[k], float(L[i]))
+        set_clamped(m.b[k], float(arr.beta([k], [L[i]])[0]) / m.bw_scale)
         E += float(load[i])
         if hasattr(m, "E"):
-            m.E[k].set_value(E)
+            set_clamped(m.E[k], E)
         prev = k + 1
     if order:
         m.a[prev, 0].set_value(1)

@@ -137,3 +137,14 @@ def add_deadline_knapsacks(m: pyo.ConcreteModel, arr: ProblemArrays, load_into: 
                 m.knapsack.add(loads <= d)
         else:
             m.knapsack.add(work + loads <= d)
+
+
+def set_clamped(var, value: float) -> None:
+    """Set a warm-start value, clamped into the variable's bounds (rounding can put a latest
+    start one ulp past ``T_k - e_k``)."""
+    lb, ub = var.lb, var.ub
+    if lb is not None:
+        value = max(value, lb)
+    if ub is not None:
+        value = min(value, ub)
+    var.set_value(value)

@@ -37,7 +37,10 @@ from partialopt.evaluate import order_gaps
 from partialopt.instance import Instance
 from partialopt.loading import block_costs, membership
 
-from .common import add_deadline_knapsacks, add_spectrum_budget, candidates, start_floor, horizon, identical_groups, moore_hodgson_bound
+from .common import (
+    add_deadline_knapsacks, add_spectrum_budget, candidates, horizon, identical_groups,
+    moore_hodgson_bound, set_clamped, start_floor,
+)
 
 
 def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) -> pyo.ConcreteModel:
@@ -133,8 +136,8 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
         for idx in v:
             v[idx].set_value(0)
     for k in m.K:
-        m.s[k].set_value(m.s[k].lb)
-        m.b[k].set_value(0.0)
+        set_clamped(m.s[k], m.s[k].lb)
+        set_clamped(m.b[k], 0.0)
     A = membership(instance).toarray()
     prev = A[arr.initial] if arr.initial >= 0 else np.zeros(A.shape[1])
     E = 0.0
@@ -146,18 +149,18 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
             cur = A[arr.model[k]]
             m.z[k, n].set_value(1)
             m.x[k].set_value(1)
-            m.S[n].set_value(float(L[i]))
-            m.F[n].set_value(float(L[i] + arr.e[k]))
-            m.s[k].set_value(float(L[i]))
-            m.b[k].set_value(float(arr.beta([k], [L[i]])[0]) / m.bw_scale)
+            set_clamped(m.S[n], float(L[i]))
+            set_clamped(m.F[n], float(L[i] + arr.e[k]))
+            set_clamped(m.s[k], float(L[i]))
+            set_clamped(m.b[k], float(arr.beta([k], [L[i]])[0]) / m.bw_scale)
             E += float(load[i])
             F_last = float(L[i] + arr.e[k])
         else:
             cur = np.zeros(A.shape[1])
-            m.S[n].set_value(F_last)
-            m.F[n].set_value(F_last)
+            set_clamped(m.S[n], F_last)
+            set_clamped(m.F[n], F_last)
         for j in m.J:
             m.u[j, n].set_value(max(0.0, float(cur[j] - prev[j])))
         if hasattr(m, "E"):
-            m.E[n].set_value(E)
+            set_clamped(m.E[n], E)
         prev = cur

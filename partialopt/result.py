@@ -88,6 +88,10 @@ class Result:
 
     @property
     def makespan(self) -> float:
+        """Last finish under the reported allocation. With the least (closed-form) allocation
+        every upload ends exactly at its latest start, so this is usually the last user's
+        latest finish; the GPU's own busy time is the zero-upload finish (``Timeline.makespan``),
+        which is what the SPEC §4 tie-break minimises."""
         return max(self.finish.values(), default=0.0)
 
     def evaluate(self, instance: Instance) -> Evaluation:

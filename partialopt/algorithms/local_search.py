@@ -7,7 +7,9 @@ of the last user, SPEC §5 (i)). Moves, tried in a seeded random order, first im
 - ``replace``: a served user by an unserved one (same count, smaller makespan: makes room);
 - ``relocate``: one user to another position;
 - ``batch``: a maximal run of same-model users to another run boundary (re-sequencing batches);
-- ``swap``: two served users.
+- ``swap``: two served users;
+- ``eject``: remove one served user and insert two unserved ones (count + 1; reaches other
+  served sets when no single insertion fits).
 
 A candidate order shares a prefix with the current one, so it is checked with the evaluator's
 incremental form (:class:`~partialopt.evaluate.Timeline`): pop back to the first changed
@@ -60,13 +62,14 @@ class _State:
         self.key = key
 
 
-def _moves(state: _State, rng: np.random.Generator):
-    """Yield candidate (new_order, first_changed_position) pairs, one neighbourhood after another."""
+def _moves(state: _State, rng: np.random.Generator, deadline: float):
+    """Yield candidate (new_order, first_changed_position) pairs, one neighbourhood after another;
+    stops yielding once ``time.perf_counter()`` passes ``deadline``."""
     order = state.order
     N = len(order)
     served = set(order)
     unserved = [k for k in rng.permutation(state.arr.K).tolist() if k not in served]
-    kinds = ["insert", "replace", "relocate", "batch", "swap"]
+    kinds = ["insert", "replace", "relocate", "batch", "swap", "eject"]
     # insert always first (it is the only move that raises the count); the rest in seeded order
     rest = kinds[1:]
     rng.shuffle(rest)
@@ -97,12 +100,25 @@ def _moves(state: _State, rng: np.random.Generator):
                 for q in cuts:
                     if q != a:
                         yield rest_[:q] + run + rest_[q:], min(a, q)
-        else:
+        elif kind == "swap":
             for i in range(N):
                 for j in range(i + 1, N):
                     new = list(order)
                     new[i], new[j] = new[j], new[i]
                     yield new, i
+        else:  # eject: drop order[p], insert u at q and v at r
+            for p in rng.permutation(N).tolist():
+                base = order[:p] + order[p + 1:]
+                for ui, u in enumerate(unserved):
+                    for q in range(N):
+                        if time.perf_counter() > deadline:
+                            return
+                        with_u = base[:q] + [u] + base[q:]
+                        if state.try_order(with_u, min(p, q)) is None:
+                            continue
+                        for v in unserved[ui + 1:]:
+                            for r in range(N + 1):
+                                yield with_u[:r] + [v] + with_u[r:], min(p, q, r)
 
 
 def local_search(
@@ -127,8 +143,8 @@ def local_search(
     timed_out = False
     while rounds < max_rounds and not timed_out:
         improved = False
-        for i, (new, p) in enumerate(_moves(state, rng)):
-            if i % 64 == 0 and time.perf_counter() - t0 > time_limit:
+        for i, (new, p) in enumerate(_moves(state, rng, t0 + time_limit)):
+            if i % 8 == 0 and time.perf_counter() - t0 > time_limit:
                 timed_out = True
                 break
             key = state.try_order(new, p)
@@ -136,6 +152,8 @@ def local_search(
                 state.accept(new, p, key)
                 improved = True
                 break
+        if time.perf_counter() - t0 > time_limit:
+            timed_out = True
         if not improved:
             break
         rounds += 1
