@@ -22,6 +22,8 @@ import pyomo.environ as pyo
 from pyomo.contrib.appsi.base import TerminationCondition as TC
 from pyomo.contrib.appsi.solvers import Highs
 
+from formulations.common import add_tangent_cut, candidates, moore_hodgson_bound
+
 from .bandwidth import latest_starts
 from .evaluate import Timeline, is_feasible_order, order_gaps
 from .instance import Instance
@@ -134,8 +136,8 @@ def milp(
         L = latest_starts(arr.T[users], arr.e[users], gap)
         added = 0
         for k, Lk in zip(order, L):
-            added += form_cut(model, arr, k, float(pyo.value(model.s[k])))
-            added += form_cut(model, arr, k, float(Lk))
+            added += add_tangent_cut(model, arr, k, float(pyo.value(model.s[k])))
+            added += add_tangent_cut(model, arr, k, float(Lk))
         cuts += added
         if tc == TC.maxTimeLimit:
             status = "time_limit"
@@ -160,17 +162,9 @@ def milp(
     return result
 
 
-def form_cut(model: pyo.ConcreteModel, arr, k: int, t0: float) -> int:
-    from formulations.common import add_tangent_cut
-
-    return int(add_tangent_cut(model, arr, k, t0))
-
-
 def lp_bound(instance: Instance, formulation: str = "position") -> Result:
     """A quick upper bound: the smaller of the formulation's LP relaxation (rounded down) and the
     Moore-Hodgson bound of ``formulations.common``. Returns an empty schedule with that bound."""
-    from formulations.common import candidates, moore_hodgson_bound
-
     t0 = time.perf_counter()
     form = _formulation(formulation)
     arr = instance.arrays

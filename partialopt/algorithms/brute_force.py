@@ -35,8 +35,6 @@ def brute_force(instance: Instance) -> Result:
         key = (depth, -tl.makespan)
         if key > best[0]:
             best[0], best[1] = key, list(tl.order)
-        if depth + (K - depth) < best[0][0]:
-            return
         for k in range(K):
             if not used[k] and tl.push(k):
                 used[k] = True
