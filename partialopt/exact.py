@@ -78,7 +78,7 @@ def _highs(time_limit: float, mip_gap: float, threads: int | None, verbose: bool
 
 def milp(
     instance: Instance,
-    formulation: str = "position",
+    formulation: str = "arc",
     time_limit: float = 60.0,
     mip_gap: float = 0.0,
     warm_start: Any = "greedy",
@@ -88,7 +88,8 @@ def milp(
 ) -> Result:
     """Proven optimum (or incumbent + bound + gap) of SPEC §4-5 by MILP.
 
-    ``formulation``: ``"position"`` or ``"arc"``. ``time_limit``: seconds for all cut rounds
+    ``formulation``: ``"arc"`` (default: faster to prove optimality, benchmarks/README.md) or
+    ``"position"``. ``time_limit``: seconds for all cut rounds
     together. ``mip_gap``: relative gap at which HiGHS may stop (0 = prove optimality; the
     objective is integral, so an absolute gap below 1 is always used). ``warm_start``: a method
     name, a Result or an order of user ids; its schedule is the first incumbent and a MIP start.
