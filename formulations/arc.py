@@ -4,7 +4,7 @@ Nodes: the depot 0 (the GPU's state at time 0, and the end of service) and the c
 ``K``. ``a[i,j] = 1`` iff j is served right after i (``a[0,j]``: j first; ``a[i,0]``: i last).
 Per user: ``x_k`` served, ``s_k`` inference start (``E_k`` model-ready time, pipelined only),
 ``F_k = s_k + e_k``, ``b_k`` bandwidth. Switch costs ``tL`` from SPEC §2, ``tL0`` from the
-initial state, upload floor ``tmin_k = D_k / r_k(B)`` (:func:`formulations.common.start_floor`).
+initial state, upload floor ``tmin_k = D_k / r_k(B)`` (:meth:`ProblemArrays.start_floor`).
 
     max  sum_k x_k                                                        (obj)
     sum_{i in {0} u K} a[i,k] = x_k = sum_{j in {0} u K} a[k,j]           (flow_in, flow_out)
@@ -32,17 +32,17 @@ from partialopt.evaluate import order_gaps
 from partialopt.instance import Instance
 
 from .common import (
-    add_deadline_knapsacks, add_spectrum_budget, candidates, horizon, identical_groups,
-    set_clamped, start_floor,
+    add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
+    set_clamped,
 )
 
 
 def build(instance: Instance, symmetry: bool = True) -> pyo.ConcreteModel:
     """Build the arc-based model (no solver call)."""
     arr = instance.arrays
-    cand = candidates(arr).tolist()
+    cand = arr.servable().tolist()
     H = horizon(arr)
-    tmin = dict(zip(cand, start_floor(arr, np.array(cand, dtype=np.int64)).tolist()))
+    tmin = dict(zip(cand, arr.start_floor(np.array(cand, dtype=np.int64)).tolist()))
     tl = lambda i, j: float(arr.tL[arr.model[i], arr.model[j]])
     e = lambda k: float(arr.e[k])
     T = lambda k: float(arr.T[k])

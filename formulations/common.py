@@ -9,7 +9,7 @@ Spectrum budget. For every candidate user k the model holds its start ``s_k``, s
     b_k >= beta_k(t0) + beta_k'(t0) (s_k - t0) - C_k(t0) (1 - x_k)        (cut)
 
 with ``C_k(t0)`` = the tangent's value at the smallest admissible start ``s_k = floor_k``
-(:func:`start_floor`), so the
+(:meth:`ProblemArrays.start_floor`; on ``[floor, inf)`` beta's slope is finite), so the
 cut is void when k is not served. Tangents lie below the convex ``beta``, so every cut is valid
 and the MILP is an outer approximation: its optimum is an upper bound, and it is exact as soon
 as the incumbent passes the exact check (the runner adds cuts until it does).
@@ -23,17 +23,6 @@ import pyomo.environ as pyo
 
 from partialopt.arrays import ProblemArrays
 from partialopt.instance import Instance
-
-
-def candidates(arr: ProblemArrays) -> np.ndarray:
-    """Users that can be served at all (:meth:`ProblemArrays.servable`)."""
-    return arr.servable()
-
-
-def start_floor(arr: ProblemArrays, users: np.ndarray) -> np.ndarray:
-    """Lower bound on a served user's start, ``D_k / r_k(B)`` (:meth:`ProblemArrays.start_floor`).
-    On ``[floor, inf)`` ``beta_k <= B`` and its slope is finite, so every cut is well scaled."""
-    return arr.start_floor(users)
 
 
 def horizon(arr: ProblemArrays) -> float:
@@ -87,8 +76,7 @@ def add_spectrum_budget(m: pyo.ConcreteModel, arr: ProblemArrays, n_initial_cuts
     m.cut_points = {}
     for k in m.K:
         lo = float(m.s[k].lb)
-        hi = float(arr.T[k] - arr.e[k])
-        for t0 in lo + (hi - lo) * np.linspace(1.0, 0.2, n_initial_cuts):
+        for t0 in lo + (hi[k] - lo) * np.linspace(1.0, 0.2, n_initial_cuts):
             add_tangent_cut(m, arr, k, float(t0))
 
 

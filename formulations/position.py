@@ -1,10 +1,10 @@
 """Position-based MILP of SPEC §4-5 with block-loading variables.
 
-Sets: candidate users ``K`` (:func:`formulations.common.candidates`), positions
+Sets: candidate users ``K`` (:meth:`ProblemArrays.servable`), positions
 ``N = 1..Nmax`` (``Nmax`` = Moore-Hodgson bound), models ``M``, blocks ``J``.
 Parameters: ``e_k``, ``T_k``, block load cost ``c_j = alpha n_j + s_j / v``, membership
 ``A_mj``, blocks resident at time 0 ``a0_j``, horizon ``H = max_k T_k``, upload floor
-``tmin_k = D_k / r_k(B)`` (:func:`formulations.common.start_floor`).
+``tmin_k = D_k / r_k(B)`` (:meth:`ProblemArrays.start_floor`).
 
 Variables: ``z[k,n]`` = 1 iff user k is served at position n; ``u[j,n]`` in [0,1] = block j is
 loaded before position n; ``S[n], F[n]`` start/finish of position n (``E[n]`` model-ready
@@ -38,15 +38,15 @@ from partialopt.instance import Instance
 from partialopt.loading import block_costs, membership
 
 from .common import (
-    add_deadline_knapsacks, add_spectrum_budget, candidates, horizon, identical_groups,
-    moore_hodgson_bound, set_clamped, start_floor,
+    add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
+    moore_hodgson_bound, set_clamped,
 )
 
 
 def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) -> pyo.ConcreteModel:
     """Build the position-based model (no solver call)."""
     arr = instance.arrays
-    cand = candidates(arr)
+    cand = arr.servable()
     nmax = moore_hodgson_bound(arr, cand) if nmax is None else nmax
     nmax = max(1, min(nmax, len(cand)))
     H = horizon(arr)
@@ -55,7 +55,7 @@ def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) ->
     blocks_of_user = {int(k): np.flatnonzero(A[arr.model[k]]).tolist() for k in cand}
     a0 = A[arr.initial] if arr.initial >= 0 else np.zeros(A.shape[1])
     used_blocks = sorted({j for js in blocks_of_user.values() for j in js} | set(np.flatnonzero(a0).tolist()))
-    tmin = dict(zip(cand.tolist(), start_floor(arr, cand).tolist()))
+    tmin = dict(zip(cand.tolist(), arr.start_floor(cand).tolist()))
 
     m = pyo.ConcreteModel(name="partialopt_position")
     m.formulation = "position"

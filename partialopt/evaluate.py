@@ -300,6 +300,12 @@ class Timeline:
         self.total = total
         return int(self.users[n])
 
+    def push_all(self, users) -> "Timeline":
+        """Append each user in turn, skipping those that would break feasibility."""
+        for k in users:
+            self.push(int(k))
+        return self
+
     def truncate(self, n: int) -> None:
         """Pop back to length n."""
         while self.n > n:

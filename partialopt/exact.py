@@ -15,19 +15,19 @@ Every bound reported is valid: each round's MILP relaxes the true problem (tange
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.appsi.base import TerminationCondition as TC
 from pyomo.contrib.appsi.solvers import Highs
 
-from formulations.common import add_tangent_cut, candidates, moore_hodgson_bound
+from formulations.common import add_tangent_cut, moore_hodgson_bound
 
 from .bandwidth import latest_starts
 from .evaluate import Timeline, is_feasible_order, order_gaps
 from .instance import Instance
-from .result import Result, relative_gap
+from .result import Result
 
 FORMULATION_NAMES = ("position", "arc")
 
@@ -53,14 +53,6 @@ def _warm_order(instance: Instance, warm_start: Any) -> list[int]:
     if not is_feasible_order(instance, idx):
         raise ValueError("warm_start: the given schedule is infeasible")
     return idx
-
-
-def _repair(instance: Instance, order: Sequence[int]) -> list[int]:
-    """Keep the users of ``order`` that still fit when appended in that order."""
-    tl = Timeline(instance.arrays, undo=False)
-    for k in order:
-        tl.push(int(k))
-    return tl.order.tolist()
 
 
 def _highs(time_limit: float, mip_gap: float, threads: int | None, verbose: bool) -> Highs:
@@ -129,7 +121,7 @@ def milp(
             status = "time_limit" if tc == TC.maxTimeLimit else None
             break
         # the order breaks the budget: cut at its users' starts and latest starts, repair
-        repaired = _repair(instance, order)
+        repaired = Timeline(arr, undo=False).push_all(order).order.tolist()
         if len(repaired) > len(incumbent):
             incumbent = repaired
         users = np.array(order, dtype=np.int64)
@@ -153,14 +145,12 @@ def milp(
         status = "optimal" if obj >= bound else "feasible"
     elif status == "error" and obj:
         status = "feasible"
-    result = Result.from_order(
+    return Result.from_order(
         instance, incumbent, "milp", bound=bound, status=status,
         wall_time=time.perf_counter() - t0,
         stats={"formulation": formulation, "rounds": rounds, "cuts_added": cuts, "nodes": nodes,
                "candidates": len(model.K)},
     )
-    result.gap = relative_gap(obj, bound)
-    return result
 
 
 def lp_bound(instance: Instance, formulation: str = "position") -> Result:
@@ -169,7 +159,7 @@ def lp_bound(instance: Instance, formulation: str = "position") -> Result:
     t0 = time.perf_counter()
     form = _formulation(formulation)
     arr = instance.arrays
-    mh = moore_hodgson_bound(arr, candidates(arr))
+    mh = moore_hodgson_bound(arr, arr.servable())
     model = form.build(instance)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
     opt = Highs()

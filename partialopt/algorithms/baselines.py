@@ -14,9 +14,7 @@ from ..result import Result
 
 def append_in_order(instance: Instance, priority: np.ndarray, method: str, stats: dict | None = None) -> Result:
     """Append users in ``priority`` order, skipping those that would break feasibility."""
-    tl = Timeline(instance.arrays, undo=False)
-    for k in priority:
-        tl.push(int(k))
+    tl = Timeline(instance.arrays, undo=False).push_all(priority)
     return Result.from_order(instance, tl.order.tolist(), method, stats=stats)
 
 

@@ -130,7 +130,9 @@ def dp(instance: Instance) -> Result:
         own[arr.initial] = 0.0
     servable = arr.servable()
     need = arr.beta(np.arange(arr.K), arr.T - arr.e)
-    users_of = [sorted((k for k in servable if arr.model[k] == m), key=lambda k: (need[k], k)) for m in range(arr.M)]
+    users_of: list[list[int]] = [[] for _ in range(arr.M)]
+    for k in sorted(servable.tolist(), key=lambda k: (need[k], k)):
+        users_of[arr.model[k]].append(k)
     cap = len(servable)
 
     F = np.zeros(1)
@@ -161,17 +163,12 @@ def dp(instance: Instance) -> Result:
             x[m] = xm
             nc -= xm
     order = _arrange(arr, cluster, x, users_of, need)
-    tl = Timeline(arr, undo=False)
-    for k in order:
-        tl.push(k)
-    status = None
+    tl = Timeline(arr, undo=False).push_all(order)
     if tl.n < best:  # the budget binds: repair by offering every other servable user
         chosen = set(order)
-        rest = sorted((k for k in servable if k not in chosen), key=lambda k: (need[k], k))
-        for k in rest:
-            tl.push(int(k))
+        tl.push_all(sorted((k for k in servable if k not in chosen), key=lambda k: (need[k], k)))
     stats = {"dp_value": best, "dp_makespan": float(F[best]), "clusters": len(bb)}
-    return Result.from_order(instance, tl.order.tolist(), "dp", bound=best, status=status,
+    return Result.from_order(instance, tl.order.tolist(), "dp", bound=best,
                              wall_time=time.perf_counter() - t0, stats=stats)
 
 
