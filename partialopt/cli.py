@@ -1,4 +1,4 @@
-"""Command line: ``partialopt generate | solve | evaluate | demo`` (SPEC §9)."""
+"""Command line: ``partialopt generate | solve | evaluate | demo | profile`` (SPEC §9)."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,7 @@ from .solve import METHODS, solve
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    inst = generate(args.preset, args.users, args.seed)
+    inst = generate(args.preset, args.users, args.seed, calibration=args.calibration, loading=args.loading)
     text = inst.to_json()
     if args.output:
         Path(args.output).write_text(text)
@@ -70,6 +70,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from .profiling import DEFAULT_ARCHS, ProfileError, profile
+
+    try:
+        cal = profile(args.output, archs=args.arch or DEFAULT_ARCHS,
+                      repeats=args.repeats, device=args.device)
+    except ProfileError as exc:
+        print(f"partialopt profile: {exc}", file=sys.stderr)
+        return 3
+    for source in ("pinned", "pageable", "disk"):
+        try:
+            f = cal.fit(source)
+        except ValueError:
+            continue
+        print(f"{source:>8}: alpha = {f.alpha * 1e6:.2f} us/tensor, v = {f.v / 1e9:.2f} GB/s (R^2 {f.r2:.3f})")
+    print(f"wrote {args.output} ({cal.device}); use it with: partialopt generate PRESET --calibration {args.output}")
+    return 0
+
+
+def _presets_epilog() -> str:
+    lines = ["presets:"]
+    for name, p in PRESETS.items():
+        lines.append(f"  {name:<28} {p.description}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="partialopt",
@@ -77,10 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)")
-    g.add_argument("preset", choices=sorted(PRESETS), help="instance preset")
+    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)", epilog=_presets_epilog(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("preset", choices=list(PRESETS), metavar="PRESET", help="instance preset (listed below)")
     g.add_argument("--users", "-k", type=int, default=10, help="number of users K (default 10)")
     g.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--calibration", help="calibration JSON from 'partialopt profile' (realistic presets; "
+                   "default: the bundled H100 measurements)")
+    g.add_argument("--loading", choices=["pinned", "pageable", "disk"],
+                   help="where weights are loaded from (realistic presets; default: the preset's)")
     g.add_argument("-o", "--output", help="output file (default: stdout)")
     g.set_defaults(func=_cmd_generate)
 
@@ -105,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     d.add_argument("--output-dir", default="demo_out", help="where to write demo.csv and demo.png")
     d.set_defaults(func=_cmd_demo)
+
+    pr = sub.add_parser("profile", help="measure block loading and inference on the local GPU (needs the "
+                        "'profile' extra: torch) and write a calibration file for the presets")
+    pr.add_argument("-o", "--output", default="calibration.json", help="calibration file (default calibration.json)")
+    pr.add_argument("--arch", action="append", help="architecture to measure (repeatable; default: the 7 of the "
+                    "bundled H100 data)")
+    pr.add_argument("--repeats", type=int, default=20, help="timed copies per block; the median is kept (default 20)")
+    pr.add_argument("--device", default="cuda", help="torch device (default cuda)")
+    pr.set_defaults(func=_cmd_profile)
     return p
 
 

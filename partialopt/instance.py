@@ -12,7 +12,10 @@ import math
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from .arrays import ProblemArrays
 
 SCHEMA = "partialopt/instance@1"
 RATES = ("shannon", "fixed_snr")

@@ -2,7 +2,6 @@
 import itertools
 import json
 
-import numpy as np
 import pytest
 from conftest import hand_instance
 

@@ -1,5 +1,4 @@
 """Instance validation (every error names its field) and the JSON format of SPEC §9."""
-import copy
 import json
 
 import pytest
