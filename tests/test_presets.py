@@ -52,6 +52,9 @@ def test_bytes_by_dtype():
     bn = architecture("resnet50").block("bn1")
     assert bn.bytes_by_dtype() == {"float32": 4 * 64 * 4, "int64": 8}
     assert set(architecture("llama_7b").block("model.layers.0").bytes_by_dtype()) == {"float16"}
+    t = architecture("resnet18").table()
+    assert t["bytes"].sum() == 46_796_608 and t["n_int64"].sum() == 20  # one counter per BatchNorm
+    assert (t["bytes_float32"] + 8 * t["n_int64"] == t["bytes"]).all()
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present (clean clone)")

@@ -72,6 +72,12 @@ class BlockSpec:
             out[t.dtype] = out.get(t.dtype, 0) + t.bytes
         return out
 
+    def tensors_by_dtype(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.tensors:
+            out[t.dtype] = out.get(t.dtype, 0) + 1
+        return out
+
 
 @dataclass(frozen=True)
 class Architecture:
@@ -103,6 +109,20 @@ class Architecture:
     @property
     def macs(self) -> float:
         return sum(b.macs for b in self.blocks)
+
+    def table(self):
+        """The block table as a pandas DataFrame: one row per block with role, tensors, bytes,
+        parameters, MACs, and bytes / tensor count per dtype (``bytes_float32``, ``n_int64`` ...)."""
+        import pandas as pd
+
+        rows = []
+        for b in self.blocks:
+            row = {"block": b.name, "role": b.role, "n_tensors": b.n_tensors, "bytes": b.bytes,
+                   "params": b.params, "macs": b.macs}
+            row.update({f"bytes_{k}": v for k, v in b.bytes_by_dtype().items()})
+            row.update({f"n_{k}": v for k, v in b.tensors_by_dtype().items()})
+            rows.append(row)
+        return pd.DataFrame(rows).fillna(0)
 
     def block(self, name: str) -> BlockSpec:
         for b in self.blocks:
