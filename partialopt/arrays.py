@@ -79,6 +79,10 @@ class ProblemArrays:
         users = np.asarray(users, dtype=np.int64)
         return bw.beta(t, self.D[users], self.q[users], self.rate)
 
+    def beta_one(self, k: int, t: float) -> float:
+        """beta_k(t) for one user (plain floats)."""
+        return bw.beta_one(t, float(self.D[k]), float(self.q[k]), self.rate)
+
     def beta_slope(self, users: np.ndarray, t: np.ndarray) -> np.ndarray:
         users = np.asarray(users, dtype=np.int64)
         return bw.beta_slope(t, self.D[users], self.q[users], self.rate)

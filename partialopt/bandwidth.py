@@ -25,6 +25,8 @@ One Newton step on ``ln(1+x) - c x`` polishes the root near the branch point (c 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import lambertw
 
@@ -86,6 +88,28 @@ def beta(t: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | float, ki
     x = np.where(better, x2, x)
     out[ok] = q[ok] / x
     return out
+
+
+def beta_one(t: float, D: float, q: float, kind: str) -> float:
+    """:func:`beta` for one user, in plain floats (the evaluator's hot path; same formulas, same
+    Newton polish, so it agrees with the vectorized form to rounding)."""
+    if D <= 0:
+        return 0.0
+    if t <= 0:
+        return math.inf
+    if kind == "fixed_snr":
+        return D / (t * q)
+    c = D * LN2 / (t * q)
+    if not c < 1.0:
+        return math.inf
+    x = -float(lambertw(-c * math.exp(-c), k=-1).real) / c - 1.0
+    f = math.log1p(x) - c * x
+    fp = 1.0 / (1.0 + x) - c
+    if fp != 0.0:
+        x2 = x - f / fp
+        if math.isfinite(x2) and x2 > 0 and abs(math.log1p(x2) - c * x2) < abs(f):
+            x = x2
+    return q / x
 
 
 def beta_slope(t: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | float, kind: str) -> np.ndarray:

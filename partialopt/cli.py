@@ -1,4 +1,4 @@
-"""Command line: ``partialopt generate | solve | evaluate | demo | profile`` (SPEC §9)."""
+"""Command line: ``partialopt generate | solve | evaluate | bench | demo | profile`` (SPEC §9)."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +61,49 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
     print("feasible" if ev.feasible else "INFEASIBLE")
     return 0 if ev.feasible else 1
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .experiments import add_reference, named_sweep, pivot_means, run_sweep
+
+    sweep, x = named_sweep(args.sweep, seeds=args.seeds, small=args.small)
+    out = Path(args.output or f"bench_out/{args.sweep}.csv")
+    df = run_sweep(sweep, backend=args.backend, jobs=args.jobs, progress=not args.no_progress, output=out)
+    df = add_reference(df)
+    df.to_csv(out, index=False)
+    print(f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
+          f"instances x {len(sweep.methods)} methods, backend {args.backend}")
+    print(f"\nmean served users ({x} down, method across):")
+    print(pivot_means(df, x).round(2).to_string())
+    if df["bound"].notna().any():
+        print("\nmean gap to the best proven bound (%):")
+        print((100 * pivot_means(df, x, "gap_to_best")).round(2).to_string())
+    bad = df[df["status"] == "error"]
+    if len(bad):
+        print(f"\n{len(bad)} error row(s); first: {bad['note'].iloc[0]}", file=sys.stderr)
+    plot = Path(args.plot) if args.plot else out.with_suffix(".png")
+    _bench_plot(df, x, args.sweep, plot)
+    print(f"\nwrote {out} and {plot}")
+    return 1 if len(bad) else 0
+
+
+def _bench_plot(df, x: str, name: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_gap_distribution, plot_lines
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    if name == "gaps":
+        plot_gap_distribution(df[df["status"] != "refused"], ax=ax, title="gap to the best proven bound, per instance")
+    else:
+        plot_lines(df, x, "served_fraction", ax=ax, title=f"sweep {name!r}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -130,6 +173,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("instance", help="instance JSON file")
     e.add_argument("result", help="result JSON file (bandwidth optional: closed form used if absent)")
     e.set_defaults(func=_cmd_evaluate)
+
+    from .experiments import BACKENDS, SWEEPS
+
+    b = sub.add_parser("bench", help="run a named sweep; print tables, write CSV and a plot",
+                       epilog="sweeps:\n" + "\n".join(f"  {k:<10} {(v.__doc__ or '').strip().splitlines()[0]}"
+                                                       for k, v in SWEEPS.items()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("sweep", choices=list(SWEEPS), metavar="SWEEP", help="named sweep (listed below)")
+    b.add_argument("--seeds", type=int, default=5, help="seeds per point: 0..N-1 (default 5)")
+    b.add_argument("--small", action="store_true", help="small sizes (seconds; for smoke tests)")
+    b.add_argument("--backend", choices=BACKENDS, default="process",
+                   help="process (local processes, default), serial, or ray (needs the 'ray' extra)")
+    b.add_argument("--jobs", type=int, help="parallel workers (default: all CPUs)")
+    b.add_argument("-o", "--output", help="CSV file (default bench_out/SWEEP.csv)")
+    b.add_argument("--plot", help="PNG file (default: the CSV's name with .png)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(func=_cmd_bench)
 
     d = sub.add_parser("demo", help="solve a small preset with every method, print a table, write a plot")
     d.add_argument("--users", type=int, default=8, help="number of users (default 8)")

@@ -256,10 +256,13 @@ class Timeline:
         else:
             P = 0.0
         G = arr.T[k] - arr.e[k] - P
-        bk = float(arr.beta(np.array([k]), np.array([P + G]))[0])
+        bk = arr.beta_one(k, P + G)
         cut = int(np.searchsorted(self.M[:n], G, side="right"))
         if cut < n:
-            nb = arr.beta(self.users[cut:n], self.P[cut:n] + G)
+            if n - cut <= 8:  # short suffix: plain floats beat numpy's per-call overhead
+                nb = np.array([arr.beta_one(int(u), float(p) + G) for u, p in zip(self.users[cut:n], self.P[cut:n])])
+            else:
+                nb = arr.beta(self.users[cut:n], self.P[cut:n] + G)
             total = float(self.b[:cut].sum() + nb.sum()) + bk
         else:
             nb = None
@@ -310,3 +313,19 @@ class Timeline:
         """Pop back to length n."""
         while self.n > n:
             self.pop()
+
+    def snapshot(self) -> tuple:
+        """The current state, for :meth:`restore` (cheaper than re-pushing a long tail)."""
+        n = self.n
+        return (n, self.total, self.users[:n].copy(), self.P[:n].copy(), self.G[:n].copy(), self.M[:n].copy(),
+                self.b[:n].copy(), self.F[:n].copy(), self.E[:n].copy(),
+                None if self._undo is None else list(self._undo))
+
+    def restore(self, snap: tuple) -> None:
+        """Return to a state taken by :meth:`snapshot`."""
+        n, self.total, users, P, G, M, b, F, E, undo = snap
+        self.n = n
+        self.users[:n], self.P[:n], self.G[:n], self.M[:n], self.b[:n], self.F[:n], self.E[:n] = users, P, G, M, b, F, E
+        if undo is not None:
+            self._undo = undo
+        self._pending = None

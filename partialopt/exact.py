@@ -15,7 +15,7 @@ Every bound reported is valid: each round's MILP relaxes the true problem (tange
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pyomo.environ as pyo
@@ -77,6 +77,7 @@ def milp(
     threads: int | None = None,
     max_cut_rounds: int = 100,
     verbose: bool = False,
+    customize: Callable[[pyo.ConcreteModel], None] | None = None,
 ) -> Result:
     """Proven optimum (or incumbent + bound + gap) of SPEC §4-5 by MILP.
 
@@ -85,12 +86,21 @@ def milp(
     together. ``mip_gap``: relative gap at which HiGHS may stop (0 = prove optimality; the
     objective is integral, so an absolute gap below 1 is always used). ``warm_start``: a method
     name, a Result or an order of user ids; its schedule is the first incumbent and a MIP start.
+    ``customize``: ``fn(model)`` called on the built Pyomo model before solving, to add constraints
+    of your own; the optimum is then the optimum of the restricted problem. Schedules found outside
+    the MILP could break your constraints, so with ``customize`` the default warm start is off and
+    only MILP solutions that pass the exact check become incumbents (an explicit ``warm_start``
+    must satisfy your constraints).
     """
     form = _formulation(formulation)
     t0 = time.perf_counter()
     arr = instance.arrays
+    if customize is not None and warm_start == "greedy":
+        warm_start = None
     incumbent = _warm_order(instance, warm_start)
     model = form.build(instance)
+    if customize is not None:
+        customize(model)
     if incumbent:
         form.set_start(model, instance, incumbent)
     opt = _highs(time_limit, mip_gap, threads, verbose)
@@ -121,7 +131,7 @@ def milp(
             status = "time_limit" if tc == TC.maxTimeLimit else None
             break
         # the order breaks the budget: cut at its users' starts and latest starts, repair
-        repaired = Timeline(arr, undo=False).push_all(order).order.tolist()
+        repaired = Timeline(arr, undo=False).push_all(order).order.tolist() if customize is None else []
         if len(repaired) > len(incumbent):
             incumbent = repaired
         users = np.array(order, dtype=np.int64)

@@ -35,8 +35,22 @@ def test_shannon_beta_matches_root_finder(t, D, a):
         return
     ref = shannon_root(t, D, a)
     assert b == pytest.approx(ref, rel=1e-8)
+    assert bw.beta_one(t, D, a, "shannon") == pytest.approx(b, rel=1e-14)  # the scalar hot path
     # and the rate it gives uploads D in exactly t
     assert float(bw.upload_time(b, D, a, "shannon")) == pytest.approx(t, rel=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["shannon", "fixed_snr"])
+def test_beta_one_equals_vectorized(kind):
+    rng = np.random.default_rng(5)
+    t = np.concatenate([rng.uniform(1e-4, 2.0, 500), [0.0, -1.0, 1e-9]])
+    D = np.concatenate([rng.uniform(0, 1e7, 500), [1e6, 1e6, 1e6]])
+    D[:20] = 0.0
+    q = rng.uniform(1e5, 1e9, len(t))
+    vec = bw.beta(t, D, q, kind)
+    one = np.array([bw.beta_one(*x, kind) for x in zip(t, D, q)])
+    assert np.array_equal(np.isinf(vec), np.isinf(one))
+    assert np.allclose(vec[np.isfinite(vec)], one[np.isfinite(one)], rtol=1e-14, atol=0)
 
 
 def test_beta_by_hand():

@@ -128,3 +128,21 @@ def test_researcher_adds_a_constraint(form):
     assert po.evaluate(inst, ids).feasible
     rest = inst.subset([u.id for u in inst.users if u.id != best.order[0]])
     assert len(order) == po.solve(rest, method="brute_force").objective
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_milp_customize_keeps_the_exact_cut_loop(seed):
+    """``customize`` adds a researcher's constraint (forbid the users of one model) to the runner;
+    binding budgets need cut rounds. The proven optimum equals brute force on the instance without
+    those users, and the schedule serves none of them."""
+    inst = random_instance(6, 3, bandwidth="binding", tightness=1.2, seed=300 + seed)
+    banned = {k for k in range(inst.K) if inst.arrays.model[k] == 0}
+
+    def forbid(m):
+        m.no_model0 = pyo.Constraint(sorted(banned), rule=lambda m, k: m.x[k] == 0)
+
+    res = po.solve(inst, method="milp", customize=forbid, time_limit=60)
+    assert res.status == "optimal"
+    assert not banned & {inst.user_index[u] for u in res.order}
+    rest = inst.subset([u.id for k, u in enumerate(inst.users) if k not in banned])
+    assert res.objective == po.solve(rest, method="brute_force").objective

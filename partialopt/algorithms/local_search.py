@@ -14,7 +14,9 @@ of the last user, SPEC §5 (i)). Moves, tried in a seeded random order, first im
 A candidate order shares a prefix with the current one, so it is checked with the evaluator's
 incremental form (:class:`~partialopt.evaluate.Timeline`): pop back to the first changed
 position, push the new tail, abort at the first user that does not fit, restore. The search
-stops at a local optimum, after ``max_rounds`` improving moves, or after ``time_limit`` seconds.
+stops at a local optimum, after ``max_rounds`` improving moves, after ``max_evals`` candidate
+checks (a deterministic work budget: with it, results do not depend on the machine's speed), or
+after ``time_limit`` seconds.
 """
 from __future__ import annotations
 
@@ -37,11 +39,14 @@ class _State:
             if not self.tl.push(k):
                 raise ValueError("local_search: the start schedule is infeasible")
         self.key = (len(self.order), -self.tl.makespan)
+        self.evals = 0
 
     def try_order(self, new: list[int], p: int) -> tuple | None:
         """Key of ``new`` (equal to the current order before position p) if feasible, else None.
         Leaves the timeline holding the current order."""
+        self.evals += 1
         tl = self.tl
+        snap = tl.snapshot()
         tl.truncate(p)
         ok = True
         for k in new[p:]:
@@ -49,9 +54,7 @@ class _State:
                 ok = False
                 break
         key = (len(new), -tl.makespan) if ok else None
-        tl.truncate(p)
-        for k in self.order[p:]:
-            tl.push(k)
+        tl.restore(snap)
         return key
 
     def accept(self, new: list[int], p: int, key: tuple) -> None:
@@ -62,9 +65,9 @@ class _State:
         self.key = key
 
 
-def _moves(state: _State, rng: np.random.Generator, deadline: float):
+def _moves(state: _State, rng: np.random.Generator, out_of_budget):
     """Yield candidate (new_order, first_changed_position) pairs, one neighbourhood after another;
-    stops yielding once ``time.perf_counter()`` passes ``deadline``."""
+    stops yielding once ``out_of_budget()`` is true."""
     order = state.order
     N = len(order)
     served = set(order)
@@ -111,7 +114,7 @@ def _moves(state: _State, rng: np.random.Generator, deadline: float):
                 base = order[:p] + order[p + 1:]
                 for ui, u in enumerate(unserved):
                     for q in range(N):
-                        if time.perf_counter() > deadline:
+                        if out_of_budget():
                             return
                         with_u = base[:q] + [u] + base[q:]
                         if state.try_order(with_u, min(p, q)) is None:
@@ -127,8 +130,12 @@ def local_search(
     seed: int = 0,
     time_limit: float = 10.0,
     max_rounds: int = 10_000,
+    max_evals: int | None = None,
 ) -> Result:
-    """Improve ``start`` (a method name, a Result, or an order of user ids/indices)."""
+    """Improve ``start`` (a method name, a Result, or an order of user ids/indices).
+
+    Budgets: ``max_rounds`` improving moves, ``max_evals`` candidate checks (deterministic),
+    ``time_limit`` seconds (wall clock); the first one reached stops the search."""
     from ..solve import solve
 
     t0 = time.perf_counter()
@@ -139,11 +146,21 @@ def local_search(
     state = _State(instance, order)
     start_key = state.key
     rng = np.random.default_rng(seed)
+    if max_evals is not None and max_evals < 0:
+        raise ValueError(f"max_evals: must be >= 0, got {max_evals}")
+    evals_cap = float("inf") if max_evals is None else max_evals
     rounds = 0
-    timed_out = False
-    while rounds < max_rounds and not timed_out:
+    timed_out = out_of_evals = False
+
+    def out_of_budget() -> bool:
+        return state.evals >= evals_cap or time.perf_counter() - t0 > time_limit
+
+    while rounds < max_rounds and not timed_out and not out_of_evals:
         improved = False
-        for i, (new, p) in enumerate(_moves(state, rng, t0 + time_limit)):
+        for i, (new, p) in enumerate(_moves(state, rng, out_of_budget)):
+            if state.evals >= evals_cap:
+                out_of_evals = True
+                break
             if i % 8 == 0 and time.perf_counter() - t0 > time_limit:
                 timed_out = True
                 break
@@ -152,7 +169,9 @@ def local_search(
                 state.accept(new, p, key)
                 improved = True
                 break
-        if time.perf_counter() - t0 > time_limit:
+        if state.evals >= evals_cap:
+            out_of_evals = True
+        elif time.perf_counter() - t0 > time_limit:
             timed_out = True
         if not improved:
             break
@@ -160,6 +179,7 @@ def local_search(
     assert state.key >= start_key
     return Result.from_order(
         instance, state.order, "local_search", wall_time=time.perf_counter() - t0,
-        stats={"improving_moves": rounds, "start_objective": start_key[0], "seed": seed,
-               "stopped": "time_limit" if timed_out else ("max_rounds" if rounds >= max_rounds else "local_optimum")},
+        stats={"improving_moves": rounds, "start_objective": start_key[0], "seed": seed, "evals": state.evals,
+               "stopped": ("time_limit" if timed_out else "max_evals" if out_of_evals
+                           else "max_rounds" if rounds >= max_rounds else "local_optimum")},
     )

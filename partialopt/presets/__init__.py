@@ -17,8 +17,9 @@ Realistic presets (block sizes from real architectures, loading calibrated on me
 Synthetic presets (uniform random sizes): ``backbone-common``, ``backbone-deadlines``, ``general``.
 
 Every preset is ``fn(users, seed, **options) -> Instance``. Realistic presets take
-``calibration`` (a file written by ``partialopt profile``; default: the bundled H100 data) and
-``loading`` (``pinned | pageable | disk``). Add a preset with one entry in :data:`PRESETS`.
+``calibration`` (a file written by ``partialopt profile``; default: the bundled H100 data),
+``loading`` (``pinned | pageable | disk``) and ``frozen`` (the shared fraction of body blocks of
+their ``frozen_bottom`` families). Add a preset with one entry in :data:`PRESETS`.
 """
 from __future__ import annotations
 
@@ -55,10 +56,16 @@ class Preset:
 
 
 def _scenario_preset(name: str) -> Callable[..., Instance]:
-    def fn(users: int, seed: int = 0, *, calibration=None, loading: str | None = None) -> Instance:
+    def fn(users: int, seed: int = 0, *, calibration=None, loading: str | None = None,
+           frozen: float | None = None) -> Instance:
         sc = SCENARIOS[name]
         if loading is not None:
             sc = replace(sc, loading=loading)
+        if frozen is not None:
+            if not any(f.style == "frozen_bottom" for f in sc.families):
+                raise ValueError(f"frozen: preset {name!r} has no frozen_bottom family")
+            sc = replace(sc, families=tuple(replace(f, frozen=frozen) if f.style == "frozen_bottom" else f
+                                            for f in sc.families))
         return build(sc, users, seed, calibration)
 
     return fn
@@ -84,7 +91,7 @@ PRESETS: dict[str, Preset] = {
 
 def generate(preset: str, users: int, seed: int = 0, **options: Any) -> Instance:
     """A seeded instance of a named preset; ``options`` go to realistic presets
-    (``calibration``, ``loading``)."""
+    (``calibration``, ``loading``, ``frozen``)."""
     if preset not in PRESETS:
         raise ValueError(f"preset: unknown preset {preset!r} (choose from {sorted(PRESETS)})")
     if users < 1:

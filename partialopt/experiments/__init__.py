@@ -1,0 +1,14 @@
+"""Research workflow: sweeps over presets x parameters x seeds x methods (pandas tables, CSV),
+on local processes or Ray, named sweeps for ``partialopt bench``, and analysis helpers.
+
+    from partialopt.experiments import Sweep, run_sweep, add_reference
+    df = run_sweep(Sweep(("general",), users=(8,), seeds=(0, 1), methods=("greedy", "milp")))
+    add_reference(df).groupby("method")["gap_to_best"].mean()
+"""
+from .analysis import add_reference, instance_key, pivot_means, summarize
+from .instances import LABELS, PARAMETERS, make_instance, shared_fraction
+from .named import SWEEPS, named_sweep
+from .sweep import BACKENDS, Sweep, run_sweep, run_task
+
+__all__ = ["Sweep", "run_sweep", "run_task", "BACKENDS", "make_instance", "shared_fraction", "PARAMETERS",
+           "LABELS", "add_reference", "summarize", "pivot_means", "instance_key", "SWEEPS", "named_sweep"]

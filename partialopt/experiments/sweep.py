@@ -1,0 +1,179 @@
+"""Sweeps: presets x users x parameter grid x seeds x methods -> one pandas DataFrame.
+
+One *task* is one instance (preset, K, seed, parameter point); every method of the sweep runs on
+it in the same worker, so the rows of one instance are comparable. Tasks run serially, on local
+processes (default, ``concurrent.futures``) or on Ray (``backend="ray"``; the ``ray`` extra).
+Rows come back in task order whatever the backend, and every random choice is seeded by the
+task's seed, so two runs of one sweep give identical tables except for ``time_s`` and for
+methods stopped by a wall-clock limit (give ``local_search`` a ``max_evals`` budget and ``milp`` no
+binding ``time_limit`` when bit-identical tables matter).
+
+Columns: ``sweep, preset, users, seed, <grid parameters>, method, status, objective,
+served_fraction, bound, gap, time_s, shared_fraction, note``. ``status`` is a Result status, or
+``refused`` (the method does not cover the instance's class; ``note`` says why) or ``error``.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from ..solve import METHODS, method_options, solve
+from .instances import PARAMETERS, make_instance, shared_fraction
+
+BACKENDS = ("process", "serial", "ray")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What to run. ``grid``: parameter -> values (their cartesian product is swept; see
+    :mod:`.instances` for the parameters). ``options``: method -> keyword options; methods that
+    take a ``seed`` get the task's seed unless ``options`` sets one."""
+
+    presets: tuple[str, ...]
+    users: tuple[int, ...] = (10,)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    methods: tuple[str, ...] = ("greedy", "no_sharing")
+    grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    name: str = "sweep"
+
+    def validate(self) -> None:
+        if not self.presets:
+            raise ValueError("presets: a sweep needs at least one preset")
+        from ..presets import PRESETS
+
+        for p in self.presets:
+            if p not in PRESETS:
+                raise ValueError(f"presets: unknown preset {p!r} (choose from {sorted(PRESETS)})")
+        for k in self.users:
+            if int(k) < 1:
+                raise ValueError(f"users: every K must be >= 1, got {k}")
+        if not self.seeds:
+            raise ValueError("seeds: a sweep needs at least one seed")
+        for m in self.methods:
+            if m not in METHODS:
+                raise ValueError(f"methods: unknown method {m!r} (choose from {sorted(METHODS)})")
+        for m, opts in self.options.items():
+            if m not in self.methods:
+                raise ValueError(f"options: options given for {m!r}, which is not among the methods")
+            bad = set(opts) - set(method_options(m))
+            if bad:
+                raise ValueError(f"options: {m} has no option {sorted(bad)[0]!r}")
+        for k, values in self.grid.items():
+            if k not in PARAMETERS:
+                raise ValueError(f"grid: unknown parameter {k!r} (choose from {PARAMETERS})")
+            if not len(values):
+                raise ValueError(f"grid: parameter {k!r} has no values")
+
+    def tasks(self) -> list[dict]:
+        """The instances to run, in the order rows are reported."""
+        keys = list(self.grid)
+        points = [dict(zip(keys, vals)) for vals in itertools.product(*(self.grid[k] for k in keys))] or [{}]
+        return [{"sweep": self.name, "preset": p, "users": int(k), "seed": int(s), "params": point,
+                 "methods": tuple(self.methods), "options": {m: dict(o) for m, o in self.options.items()}}
+                for p in self.presets for k in self.users for point in points for s in self.seeds]
+
+
+def run_task(task: Mapping[str, Any]) -> list[dict]:
+    """Build one instance and run every method on it; one row per method (never raises)."""
+    base = {"sweep": task["sweep"], "preset": task["preset"], "users": task["users"], "seed": task["seed"],
+            **task["params"]}
+    try:
+        inst = make_instance(task["preset"], task["users"], task["seed"], task["params"])
+    except Exception as exc:  # a bad point is a row, not a crashed sweep
+        return [{**base, "method": m, "status": "error", "note": f"instance: {exc}"} for m in task["methods"]]
+    share = shared_fraction(inst)
+    rows = []
+    for m in task["methods"]:
+        opts = dict(task["options"].get(m, {}))
+        if "seed" in method_options(m) and "seed" not in opts:
+            opts["seed"] = task["seed"]
+        row = {**base, "method": m, "shared_fraction": share}
+        try:
+            r = solve(inst, method=m, **opts)
+        except ValueError as exc:
+            if str(exc).startswith(f"{m}:"):
+                rows.append({**row, "status": "refused", "note": str(exc)})
+                continue
+            rows.append({**row, "status": "error", "note": f"{type(exc).__name__}: {exc}"})
+            continue
+        except Exception as exc:
+            rows.append({**row, "status": "error",
+                         "note": f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2)}"})
+            continue
+        rows.append({**row, "status": r.status, "objective": r.objective, "served_fraction": r.objective / inst.K,
+                     "bound": r.bound, "gap": r.gap, "time_s": r.wall_time, "note": ""})
+    return rows
+
+
+def _progress(iterable: Iterable, total: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, disable=not enabled, desc=desc, unit="inst")
+
+
+def run_sweep(sweep: Sweep, backend: str = "process", jobs: int | None = None, progress: bool = True,
+              output: str | Path | None = None) -> pd.DataFrame:
+    """Run ``sweep`` and return its table (also written as CSV to ``output`` if given).
+
+    ``backend``: ``"process"`` (local processes, ``jobs`` workers, default the CPU count),
+    ``"serial"`` (this process) or ``"ray"`` (``ray.init()`` on a local cluster unless one is
+    already connected; ``jobs`` caps the CPUs of a local one)."""
+    sweep.validate()
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: unknown backend {backend!r} (choose from {BACKENDS})")
+    tasks = sweep.tasks()
+    results: list[list[dict] | None] = [None] * len(tasks)
+    if backend == "serial" or (backend == "process" and (jobs == 1 or len(tasks) == 1)):
+        for i, t in enumerate(_progress(tasks, len(tasks), progress, sweep.name)):
+            results[i] = run_task(t)
+    elif backend == "process":
+        workers = jobs or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+            futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+            for f in _progress(as_completed(futures), len(tasks), progress, sweep.name):
+                results[futures[f]] = f.result()
+    else:
+        results = _run_ray(tasks, jobs, progress, sweep.name)
+    columns = ["sweep", "preset", "users", "seed", *sweep.grid, "method", "status", "objective",
+               "served_fraction", "bound", "gap", "time_s", "shared_fraction", "note"]
+    df = pd.DataFrame([row for rows in results for row in rows]).reindex(columns=columns)
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(output, index=False)
+    return df
+
+
+def _run_ray(tasks: list[dict], jobs: int | None, progress: bool, desc: str) -> list[list[dict]]:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError("backend: 'ray' needs Ray, which is not installed: pip install \"partialopt[ray]\"") from exc
+    started = False
+    if not ray.is_initialized():
+        ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        started = True
+    try:
+        remote = ray.remote(run_task)
+        refs = [remote.remote(t) for t in tasks]
+        index = {ref: i for i, ref in enumerate(refs)}
+        out: list[list[dict] | None] = [None] * len(tasks)
+        pending = list(refs)
+        bar = _progress(None, len(tasks), progress, desc)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                out[index[ref]] = ray.get(ref)
+                bar.update(1)
+        bar.close()
+        return out  # type: ignore[return-value]
+    finally:
+        if started:
+            ray.shutdown()
