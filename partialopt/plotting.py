@@ -76,9 +76,9 @@ def plot_schedule(instance, order, ax: Any = None, title: str | None = None):
     arr = instance.arrays
     idx = user_indices(instance, order)
     load, _ = order_gaps(arr, idx)
-    cmap = matplotlib.colormaps["tab20"]
+    cmap = matplotlib.colormaps["tab10"]
     models = sorted({instance.users[k].model for k in idx})
-    colour = {m: cmap(i % 20) for i, m in enumerate(models)}
+    colour = {m: cmap(i % 10) for i, m in enumerate(models)}
     prev_f = prev_e = 0.0
     for row, (uid, k, tl) in enumerate(zip(order, idx, load)):
         s, f = ev.start[uid], ev.finish[uid]
@@ -97,7 +97,7 @@ def plot_schedule(instance, order, ax: Any = None, title: str | None = None):
     handles = [Patch(facecolor="white", edgecolor="grey", hatch="///", label="loading tL (missing blocks)"),
                Patch(color="grey", label="inference e (colour = model)"),
                Line2D([], [], color="black", label="deadline T")]
-    ax.legend(handles=handles, fontsize="x-small", loc="lower right")
+    ax.legend(handles=handles, fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     if title:
         ax.set_title(title)
     return ax
