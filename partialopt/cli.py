@@ -73,11 +73,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     df.to_csv(out, index=False)
     print(f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
           f"instances x {len(sweep.methods)} methods, backend {args.backend}")
-    print(f"\nmean served users ({x} down, method across):")
-    print(pivot_means(df, x).round(2).to_string())
+    rows = ["preset", x] if len(sweep.presets) > 1 else [x]
+    print(f"\nmean served users ({' x '.join(rows)} down, method across):")
+    print(pivot_means(df, rows).round(2).to_string())
     if df["bound"].notna().any():
-        print("\nmean gap to the best proven bound (%):")
-        print((100 * pivot_means(df, x, "gap_to_best")).round(2).to_string())
+        proven = df.groupby(["preset", "users", "seed", *sweep.grid])["proven"].first()
+        print(f"\nmean gap to the best proven bound (%); {proven.mean():.0%} of {len(proven)} instances proven optimal:")
+        print((100 * pivot_means(df, rows, "gap_to_best")).round(2).to_string())
     bad = df[df["status"] == "error"]
     if len(bad):
         print(f"\n{len(bad)} error row(s); first: {bad['note'].iloc[0]}", file=sys.stderr)

@@ -143,3 +143,15 @@ def test_greedy_scales():
     g = po.solve(inst, method="greedy")
     d = po.solve(inst, method="dp")
     assert g.objective <= d.bound and d.is_feasible(inst) and g.is_feasible(inst)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_local_search_default_start_is_the_best_heuristic(seed):
+    """``start="best"``: never worse than greedy, edf or no_sharing, and it starts from the best."""
+    inst = random_instance(12, 4, structure=["general", "backbone"][seed % 2], bandwidth="binding",
+                           tightness=1.0, seed=500 + seed)
+    ls = po.solve(inst, method="local_search", seed=seed, max_evals=300)
+    heur = {m: po.solve(inst, method=m).objective for m in ("greedy", "edf", "no_sharing")}
+    assert ls.objective >= max(heur.values())
+    assert ls.stats["start_objective"] == max(heur.values())
+    assert heur[ls.stats["start_method"]] == max(heur.values())

@@ -43,7 +43,10 @@ def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "objective") -> 
     return out
 
 
-def pivot_means(df: pd.DataFrame, x: str, value: str = "objective", hue: str = "method") -> pd.DataFrame:
-    """Mean of ``value`` with ``x`` down and ``hue`` across (the table ``partialopt bench`` prints)."""
-    s = summarize(df, [x, hue], value)
-    return s.pivot(index=x, columns=hue, values="mean")
+def pivot_means(df: pd.DataFrame, x: str | Sequence[str], value: str = "objective",
+                hue: str = "method") -> pd.DataFrame:
+    """Mean of ``value`` with ``x`` (one column or several) down and ``hue`` across (the table
+    ``partialopt bench`` prints)."""
+    xs = [x] if isinstance(x, str) else list(x)
+    s = summarize(df, [*xs, hue], value)
+    return s.pivot_table(index=xs, columns=hue, values="mean")
