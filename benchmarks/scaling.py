@@ -94,7 +94,7 @@ def main() -> None:
             if m.status != "optimal":
                 continue
             g, _ = timed(inst, "greedy")
-            ls, _ = timed(inst, "local_search", start=g, seed=seed, time_limit=args.ls_time_limit)
+            ls, _ = timed(inst, "local_search", seed=seed, max_evals=20000, time_limit=args.ls_time_limit)
             gap_rows.append({"K": K, "seed": seed, "optimum": m.objective, "greedy": g.objective,
                              "local_search": ls.objective,
                              "greedy_gap_%": 100 * (m.objective - g.objective) / max(m.objective, 1),
