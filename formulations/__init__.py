@@ -14,9 +14,14 @@ MILP solver::
 The spectrum budget enters through tangent cuts of the convex ``beta`` (``m.cuts``); a solve
 of the model as built is therefore an outer approximation (an upper bound). The runner
 ``partialopt.exact`` adds cuts until the incumbent passes the exact check.
-"""
-from . import arc, position
 
+``pulling`` is the ILP of the second model (``SPEC_PULLING.md``: model selection and pulling
+across cloudlets); its ``extract`` returns a placement and an assignment, and
+``partialopt.pulling`` solves it.
+"""
+from . import arc, position, pulling
+
+# formulations of the scheduling MILP (SPEC.md), selectable by `milp(formulation=...)`
 FORMULATIONS = {"position": position, "arc": arc}
 
-__all__ = ["arc", "position", "FORMULATIONS"]
+__all__ = ["arc", "position", "pulling", "FORMULATIONS"]
