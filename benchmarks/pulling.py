@@ -27,7 +27,7 @@ def main() -> None:
     args = ap.parse_args()
     seeds = (0, 1) if args.quick else (0, 1, 2, 3, 4)
     OUT.mkdir(exist_ok=True)
-    storage = delay_sweep("storage_scale", (0.25, 0.5, 1.0, 2.0, 4.0), seeds)
+    storage = delay_sweep("storage_scale", (0.03, 0.06, 0.125, 0.25, 1.0), seeds)
     groups = delay_sweep("n_groups", (4, 8, 16, 32) if args.quick else (4, 8, 16, 32, 64), seeds)
     ratios = rounding_ratios(seeds, range(5 if args.quick else 20))
     regret = __import__("pandas").concat([regret_curve(s, 1000 if args.quick else 5000) for s in seeds[:3]])

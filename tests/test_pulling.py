@@ -153,6 +153,9 @@ def test_bandit_regret_is_sublinear_on_a_stationary_workload(seed):
     assert run.stats["switches"] < 120
     # the per-frame losses it was charged are those of the arms it played, plus pulls at switches
     assert np.all(run.loss >= run.arm_loss[np.arange(T), run.played] - 1e-12)
+    # every arm is a placement the evaluator accepts (storage does not depend on demand)
+    for placement in run.arms:
+        assert evaluate_pulling(inst, PullingSolution(placement, {})).feasible
 
 
 def test_zoo_instance_is_seeded_and_round_trips():

@@ -17,7 +17,6 @@ stored in full (``sum_{m in x_c} S_m``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .instance import PullingInstance
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .evaluate import PullingSolution
+from .evaluate import PullingSolution, evaluate_pulling
 from .instance import PullingInstance
 from .methods import assign, ilp, most_popular
 
@@ -99,7 +99,11 @@ def candidate_arms(inst: PullingInstance, n_arms: int = 6, seed: int = 0, time_l
         key = tuple(sorted((c, tuple(sorted(ms))) for c, ms in p.items()))
         if key not in seen:
             seen.add(key)
-            out.append({"placement": p, "policy": assign(d, p)})
+            policy = assign(d, p)
+            ev = evaluate_pulling(d, policy)  # storage holds for any demand; compute for the design's
+            if not ev.feasible:
+                raise RuntimeError(f"online_bandit: candidate arm rejected by the evaluator ({ev.violations[0]}); a bug")
+            out.append({"placement": p, "policy": policy})
     return out
 
 
