@@ -142,8 +142,30 @@ class Server:
             )
 
 
+class JsonFile:
+    """JSON text and files for a class with ``to_dict`` / ``from_dict`` (instances of both models)."""
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InstanceError(f"instance: not valid JSON ({exc})") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path):
+        return cls.from_json(Path(path).read_text())
+
+
 @dataclass(frozen=True)
-class Instance:
+class Instance(JsonFile):
     """A validated problem instance (SPEC §1). Build it directly, from a dict, or from JSON.
 
     Derived numeric arrays used by every method live in :attr:`arrays`.
@@ -330,23 +352,6 @@ class Instance:
         ]
         return cls(server, tuple(blocks), tuple(models), tuple(users), dict(d.get("meta") or {}))
 
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Instance":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InstanceError(f"instance: not valid JSON ({exc})") from None
-        return cls.from_dict(data)
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Instance":
-        return cls.from_json(Path(path).read_text())
 
 
 def _list(path: str, value: Any) -> list:

@@ -81,6 +81,7 @@ def plot_all(storage: pd.DataFrame, groups: pd.DataFrame, ratios: pd.DataFrame, 
         a.set_xlabel(LABELS[x])
         a.set_ylabel("total delay (s per frame)  (mean ± 1 std over seeds)")
         a.set_yscale("log")
+    ax[0, 0].set_xscale("log")
     for n, part in ratios.groupby("samples"):
         ax[1, 0].hist(part["ratio"], bins=30, alpha=0.6, label=f"best of {n} rounding(s)")
     ax[1, 0].set_xlabel(LABELS["ratio"])

@@ -8,15 +8,13 @@ accuracy ``acc_m``. Every object is validated on construction; errors name the f
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..instance import Block, InstanceError, _build, _ident, _list, _number
+from ..instance import Block, InstanceError, JsonFile, _build, _ident, _list, _number
 
 SCHEMA = "partialopt/pulling@1"
 
@@ -91,7 +89,7 @@ class RequestGroup:
 
 
 @dataclass(frozen=True)
-class PullingInstance:
+class PullingInstance(JsonFile):
     """Blocks, models, cloudlets, request groups and ``transfer[o][c] = h_{o,c}`` (s/bit)."""
 
     blocks: tuple[Block, ...]
@@ -224,21 +222,3 @@ class PullingInstance:
         transfer = _list("transfer", d["transfer"])
         return cls(tuple(blocks), tuple(models), tuple(cloudlets), tuple(groups),
                    tuple(tuple(_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)), dict(d.get("meta") or {}))
-
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-    @classmethod
-    def from_json(cls, text: str) -> "PullingInstance":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InstanceError(f"instance: not valid JSON ({exc})") from exc
-        return cls.from_dict(data)
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> "PullingInstance":
-        return cls.from_json(Path(path).read_text())
