@@ -7,7 +7,11 @@ parameter sharing. Reuses the scheduling model's blocks and zoo; its ILP is
     best = solve_pulling(inst, "ilp")
     rr = solve_pulling(inst, "randomized_rounding", seed=1)
     run = online_bandit(inst, frames=2000, seed=0)
+
+The variant of the authors' public code (split shareable/specific parts pulled from other
+cloudlets along shortest paths) is :mod:`partialopt.pulling.split` with its EUA-style preset.
 """
+from . import split
 from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
 from .instance import Cloudlet, PullingInstance, PullModel, RequestGroup
 from .methods import (PULLING_METHODS, PullingResult, assign, ilp, lp_relaxation, most_popular, no_sharing,
@@ -18,4 +22,4 @@ from .presets import zoo_instance
 __all__ = ["Cloudlet", "PullModel", "RequestGroup", "PullingInstance", "PullingSolution", "PullingEvaluation",
            "evaluate_pulling", "pull_bytes", "PullingResult", "PULLING_METHODS", "solve_pulling", "ilp",
            "randomized_rounding", "most_popular", "no_sharing", "assign", "lp_relaxation", "online_bandit",
-           "OnlineResult", "candidate_arms", "zoo_instance"]
+           "OnlineResult", "candidate_arms", "zoo_instance", "split"]

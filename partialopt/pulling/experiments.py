@@ -4,7 +4,8 @@
   the number of request groups (``n_groups``), with (``ilp``, ``randomized_rounding``,
   ``most_popular``) and without (``no_sharing``) parameter sharing;
 - :func:`rounding_ratios`: randomized rounding's delay over the ILP optimum, over many seeds;
-- :func:`regret_curve`: the online method's cumulative regret per frame.
+- :func:`regret_curve`: the online method's cumulative regret per frame;
+- :func:`split_table`: the authors' variant (``split``) with and without common knowledge.
 """
 from __future__ import annotations
 
@@ -66,6 +67,23 @@ def regret_curve(seed: int = 0, frames: int = 3000, n_cloudlets: int = 4, n_grou
     t = np.arange(1, frames + 1)
     return pd.DataFrame({"seed": seed, "frame": t, "regret": run.regret, "avg_regret": run.regret / t,
                          "normalized": run.regret / np.cumsum(run.scale), "played": run.played})
+
+
+def split_table(seeds: Sequence[int] = range(5), n_cloudlets: int = 8, n_requests: int = 30,
+                samples: int = 5) -> pd.DataFrame:
+    """Variant ``split`` on the EUA-style preset: the ILP with and without common knowledge, and
+    LP sampling (mean of ``samples`` seeds) per instance."""
+    from .split import eua_instance, split_ilp, split_lp_sampling
+
+    rows = []
+    for s in seeds:
+        inst = eua_instance(n_cloudlets, n_requests, seed=s)
+        a, b = split_ilp(inst), split_ilp(inst, sharing=False)
+        lp = [split_lp_sampling(inst, seed=k).objective for k in range(samples)]
+        rows.append({"seed": s, "ilp": a.objective, "ilp_status": a.status, "ilp_no_sharing": b.objective,
+                     "lp_sampling_mean": float(np.mean(lp)), "no_sharing / ilp": b.objective / a.objective,
+                     "lp_sampling / ilp": float(np.mean(lp)) / a.objective})
+    return pd.DataFrame(rows)
 
 
 def plot_all(storage: pd.DataFrame, groups: pd.DataFrame, ratios: pd.DataFrame, regret: pd.DataFrame):
