@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 
 from partialopt.experiments.analysis import pivot_means  # noqa: E402
 from partialopt.pulling.experiments import (delay_sweep, plot_all, regret_curve, rounding_ratios,  # noqa: E402
-                                            split_table)
+                                            split_online_table, split_table)
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -50,6 +50,10 @@ def main() -> None:
     split.to_csv(OUT / "pulling_split.csv", index=False)
     print("\nvariant 'split' (authors' model, EUA-style preset, 8 cloudlets, 30 requests): total delay (s)")
     print(split.round(3).to_string(index=False))
+    online = split_online_table(seeds)
+    online.to_csv(OUT / "pulling_split_online.csv", index=False)
+    print("\nvariant 'split' online (Thompson sampling on link congestion), pseudo-regret:")
+    print(online.round(5).to_string(index=False))
     fig = plot_all(storage, groups, ratios, regret)
     fig.savefig(OUT / "pulling.png", dpi=120)
     print(f"\nwrote {OUT}/pulling_*.csv and pulling.png")

@@ -1,4 +1,5 @@
 """Variant ``split`` of the pulling model (the authors' public-code model, SPEC_PULLING.md)."""
+import numpy as np
 import pytest
 
 from partialopt.instance import InstanceError
@@ -78,3 +79,19 @@ def test_bad_input_names_the_field(change, field):
     kw.update(change(inst))
     with pytest.raises(InstanceError, match="^" + field.replace("[", r"\[").replace("]", r"\]")):
         SplitInstance(**kw)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_online_thompson_sampling_regret_is_sublinear(seed):
+    """Stated bound: by T = 3000 the pseudo-regret is below 5 % of the oracle's total loss, and the
+    average regret R_T/T is at most 60 % of R_{T/4}/(T/4)."""
+    from partialopt.pulling.split import split_online_ts
+
+    inst = eua_instance(8, 30, seed=seed)
+    run = split_online_ts(inst, frames=3000, seed=seed)
+    T = len(run.regret)
+    assert run.regret[-1] <= 0.05 * run.stats["oracle_loss"]
+    assert run.regret[-1] / T <= 0.6 * run.regret[T // 4 - 1] / (T // 4)
+    assert np.all(np.diff(run.regret) >= -1e-12)  # pseudo-regret never decreases: the oracle is optimal
+    with pytest.raises(ValueError, match="^frames:"):
+        split_online_ts(inst, frames=0)

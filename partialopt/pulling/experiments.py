@@ -86,6 +86,20 @@ def split_table(seeds: Sequence[int] = range(5), n_cloudlets: int = 8, n_request
     return pd.DataFrame(rows)
 
 
+def split_online_table(seeds: Sequence[int] = range(5), frames: int = 3000) -> pd.DataFrame:
+    """Variant ``split`` online (Thompson sampling on link congestion): pseudo-regret at T and T/4."""
+    from .split import eua_instance, split_online_ts
+
+    rows = []
+    for s in seeds:
+        run = split_online_ts(eua_instance(8, 30, seed=s), frames=frames, seed=s)
+        T = len(run.regret)
+        rows.append({"seed": s, "frames": T, "regret": run.regret[-1], "oracle_loss": run.stats["oracle_loss"],
+                     "regret / oracle": run.regret[-1] / run.stats["oracle_loss"],
+                     "avg_regret_T/4": run.regret[T // 4 - 1] / (T // 4), "avg_regret_T": run.regret[-1] / T})
+    return pd.DataFrame(rows)
+
+
 def plot_all(storage: pd.DataFrame, groups: pd.DataFrame, ratios: pd.DataFrame, regret: pd.DataFrame):
     """The four panels: delay vs storage, delay vs groups (mean ± 1 std over seeds), rounding
     ratios, regret curves."""
