@@ -95,6 +95,21 @@ def inference_times(fams: Sequence[Family], cal: Calibration) -> tuple[dict[str,
     return e, src
 
 
+def build_families(specs: Sequence[FamilySpec], rng: np.random.Generator, cal: Calibration
+                   ) -> tuple[list[Family], tuple[Block, ...], dict[str, float], dict[str, str]]:
+    """The families of ``specs`` (each seeded from ``rng``), their blocks (shared blocks once) and
+    their models' inference times with where each came from (:func:`inference_times`)."""
+    fams = [family(f.arch, f.style, f.tasks, frozen=f.frozen, lora_rank=f.lora_rank, retrain=f.retrain,
+                   base=f.base, name=f.name, seed=int(rng.integers(2**31))) for f in specs]
+    names = [f.name for f in fams]
+    if len(set(names)) != len(names):
+        raise ValueError(f"families: two families share a name {names}; give them distinct name=")
+    e, src = inference_times(fams, cal)
+    spec_of = {bid: spec for fam in fams for bid, spec in fam.blocks.items()}
+    blocks = tuple(Block(bid, spec.bytes, spec.n_tensors) for bid, spec in spec_of.items())
+    return fams, blocks, e, src
+
+
 def build(scenario: Scenario, users: int, seed: int = 0,
           calibration: Calibration | str | Path | None = None) -> Instance:
     """A seeded instance of ``scenario`` with ``users`` users."""
@@ -113,17 +128,7 @@ def build(scenario: Scenario, users: int, seed: int = 0,
     cal = resolve(calibration)
     fit = cal.fit(scenario.loading)
     rng = np.random.default_rng(seed)
-    fams = [family(f.arch, f.style, f.tasks, frozen=f.frozen, lora_rank=f.lora_rank, retrain=f.retrain,
-                   base=f.base, name=f.name, seed=int(rng.integers(2**31))) for f in scenario.families]
-    names = [f.name for f in fams]
-    if len(set(names)) != len(names):
-        raise ValueError(f"families: two families share a name {names}; give them distinct name=")
-    e, e_src = inference_times(fams, cal)
-
-    specs: dict[str, object] = {}
-    for fam in fams:
-        specs.update(fam.blocks)
-    blocks = tuple(Block(bid, spec.bytes, spec.n_tensors) for bid, spec in specs.items())
+    fams, blocks, e, e_src = build_families(scenario.families, rng, cal)
     models = tuple(Model(m.id, m.blocks, e[m.id]) for fam in fams for m in fam.models)
     kind = {m.id: fam.arch.family for fam in fams for m in fam.models}
 

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..instance import Block
 from ..presets.calibration import bundled
-from ..presets.finetune import family
-from ..presets.scenarios import FamilySpec, inference_times
+from ..presets.scenarios import FamilySpec, build_families
 from .instance import Cloudlet, PullingInstance, PullModel, RequestGroup
 
 BASE_ACCURACY = {"resnet18": 0.80, "resnet34": 0.83, "resnet50": 0.86, "resnet101": 0.88, "vit_b_16": 0.90,
@@ -56,13 +54,7 @@ def zoo_instance(n_cloudlets: int = 4, n_groups: int = 12, seed: int = 0, famili
     if not storage_scale > 0:
         raise ValueError(f"storage_scale: must be > 0, got {storage_scale}")
     rng = np.random.default_rng(seed)
-    fams = [family(f.arch, f.style, f.tasks, frozen=f.frozen, lora_rank=f.lora_rank, retrain=f.retrain,
-                   base=f.base, name=f.name, seed=int(rng.integers(2**31))) for f in families]
-    e, _src = inference_times(fams, bundled())
-    specs = {}
-    for fam in fams:
-        specs.update(fam.blocks)
-    blocks = tuple(Block(bid, spec.bytes, spec.n_tensors) for bid, spec in specs.items())
+    fams, blocks, e, _src = build_families(families, rng, bundled())
     models = []
     for fam in fams:
         for m in fam.models:
