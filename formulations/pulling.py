@@ -74,7 +74,7 @@ def build(instance: PullingInstance, sharing: bool = True, relax: bool = False, 
 def fix_placement(model: pyo.ConcreteModel, placement: Mapping[str, Sequence[str]]) -> None:
     """Fix ``x`` (and ``y`` to the union of the placed models' blocks) to a placement."""
     inst: PullingInstance = model._instance
-    midx = {mm.id: i for i, mm in enumerate(inst.models)}
+    midx = inst.model_index
     for c, cl in enumerate(inst.cloudlets):
         placed = {midx[k] for k in placement.get(cl.id, ())}
         for k in model.M:

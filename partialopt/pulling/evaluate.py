@@ -54,20 +54,18 @@ class PullingEvaluation:
 def pull_bytes(inst: PullingInstance, models: tuple[str, ...] | list[str], sharing: bool = True) -> float:
     """Bytes pulled to hold ``models`` at one cloudlet: the union of their blocks (sharing) or the
     sum of their sizes (no sharing)."""
-    idx = {m.id: i for i, m in enumerate(inst.models)}
     if sharing:
         blocks = set()
         for m in models:
-            blocks.update(inst.model_blocks[idx[m]].tolist())
+            blocks.update(inst.model_blocks[inst.model_index[m]].tolist())
         return float(sum(inst.sizes[j] for j in blocks))
-    return float(sum(inst.model_sizes[idx[m]] for m in models))
+    return float(sum(inst.model_sizes[inst.model_index[m]] for m in models))
 
 
 def evaluate_pulling(inst: PullingInstance, sol: PullingSolution, sharing: bool = True,
                      tol: float = TOL) -> PullingEvaluation:
     """Objective and constraint check of ``sol`` (see the module docstring)."""
-    midx = {m.id: i for i, m in enumerate(inst.models)}
-    gidx = {g.id: i for i, g in enumerate(inst.groups)}
+    midx, gidx = inst.model_index, inst.group_index
     viol: list[str] = []
     pull = 0.0
     storage: dict[str, float] = {}

@@ -146,6 +146,14 @@ class PullingInstance(JsonFile):
         return {c.id: i for i, c in enumerate(self.cloudlets)}
 
     @cached_property
+    def model_index(self) -> dict[str, int]:
+        return {m.id: i for i, m in enumerate(self.models)}
+
+    @cached_property
+    def group_index(self) -> dict[str, int]:
+        return {g.id: i for i, g in enumerate(self.groups)}
+
+    @cached_property
     def block_index(self) -> dict[str, int]:
         return {b.id: j for j, b in enumerate(self.blocks)}
 

@@ -61,7 +61,7 @@ class OnlineResult:
 
 
 def _pull_sets(inst: PullingInstance, placement) -> list[set[int]]:
-    midx = {m.id: i for i, m in enumerate(inst.models)}
+    midx = inst.model_index
     out = []
     for cl in inst.cloudlets:
         s: set[int] = set()
@@ -111,8 +111,7 @@ def _arm_matrices(inst: PullingInstance, policy: PullingSolution):
     """Per arm: ``A[r,c]`` delay per request served at c, ``B[r,c]`` compute per request, ``Z[r,c]``
     fraction sent to c."""
     R, C = len(inst.groups), len(inst.cloudlets)
-    gidx = {g.id: i for i, g in enumerate(inst.groups)}
-    midx = {m.id: i for i, m in enumerate(inst.models)}
+    gidx, midx = inst.group_index, inst.model_index
     A, B, Z = np.zeros((R, C)), np.zeros((R, C)), np.zeros((R, C))
     for (r, c, m), f in policy.assignment.items():
         ri, ci, mi = gidx[r], inst.cloudlet_index[c], midx[m]

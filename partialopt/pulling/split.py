@@ -42,10 +42,10 @@ from typing import Any, Sequence
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.appsi.base import TerminationCondition as TC
-from pyomo.contrib.appsi.solvers import Highs
 from scipy.sparse.csgraph import csgraph_from_dense, dijkstra
 
 from ..instance import InstanceError, _ident, _number
+from .methods import _solve
 
 SHARE = 2.0 / 3.0
 DC = "dc"
@@ -195,8 +195,12 @@ class SplitInstance:
             return sp, sp
         return [c.id for c in self.cloudlets if any(self._model(x).task == task for x in c.stored)] + [DC], sp
 
+    @cached_property
+    def _models_by_id(self) -> dict[str, SplitModel]:
+        return {m.id: m for m in self.models}
+
     def _model(self, k: str) -> SplitModel:
-        return next(m for m in self.models if m.id == k)
+        return self._models_by_id[k]
 
     def _price(self, src: str, home: str) -> float:
         return 0.0 if src == home else (self.dc_price if src == DC else self.edge_price)
@@ -266,24 +270,12 @@ def _model(inst: SplitInstance, relax: bool, sharing: bool = True) -> tuple[pyo.
     return m, opts
 
 
-def _highs(model, time_limit: float):
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.time_limit = time_limit
-    opt.config.mip_gap = 1e-9
-    opt.highs_options = {"random_seed": 0, "threads": 1}
-    res = opt.solve(model)
-    if res.best_feasible_objective is not None:
-        res.solution_loader.load_vars()
-    return res
-
-
 def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = True) -> SplitResult:
     """Exact: one binary per (request, option), one option each, compute per cloudlet.
     ``sharing=False`` solves the system without common knowledge (the baseline)."""
     t0 = time.perf_counter()
     m, opts = _model(inst, relax=False, sharing=sharing)
-    res = _highs(m, time_limit)
+    res = _solve(m, time_limit)
     if res.best_feasible_objective is None:
         raise RuntimeError(f"split_ilp: no solution ({res.termination_condition})")
     choice = {inst.requests[q].id: opts[q][o][:3] for q, o in m.O if pyo.value(m.w[q, o]) > 0.5}
@@ -302,7 +294,7 @@ def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
     Always feasible (the fallback has no budget or compute use); ``bound`` = the LP value."""
     t0 = time.perf_counter()
     m, opts = _model(inst, relax=True)
-    res = _highs(m, 60.0)
+    res = _solve(m, 60.0)
     rng = np.random.default_rng(seed)
     choice = {}
     for q, r in enumerate(inst.requests):
