@@ -68,8 +68,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     sweep, x = named_sweep(args.sweep, seeds=args.seeds, small=args.small)
     out = Path(args.output or f"bench_out/{args.sweep}.csv")
-    df = run_sweep(sweep, backend=args.backend, jobs=args.jobs, progress=not args.no_progress, output=out)
-    df = add_reference(df)
+    df = add_reference(run_sweep(sweep, backend=args.backend, jobs=args.jobs, progress=not args.no_progress))
+    out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
     print(f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
           f"instances x {len(sweep.methods)} methods, backend {args.backend}")
