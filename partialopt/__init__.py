@@ -7,14 +7,17 @@ Quick start::
     res = po.solve(inst, method="brute_force")
     po.evaluate(inst, res.order).feasible
 """
+from .core.errors import InstanceError, NotApplicable, OptionError, PartialoptError, SolverError
+from .core.status import STATUSES, Status
 from .evaluate import Evaluation, Timeline, closed_form_allocation, evaluate
-from .instance import Block, Instance, InstanceError, Model, Server, User
+from .instance import Block, Instance, Model, Server, User
 from .presets import PRESETS, generate
 from .result import Result
 from .solve import METHODS, solve
 
 __all__ = [
-    "Block", "Model", "User", "Server", "Instance", "InstanceError",
+    "Block", "Model", "User", "Server", "Instance",
+    "PartialoptError", "InstanceError", "NotApplicable", "OptionError", "SolverError", "Status", "STATUSES",
     "evaluate", "Evaluation", "Timeline", "closed_form_allocation",
     "Result", "solve", "METHODS", "generate", "PRESETS",
 ]

@@ -14,16 +14,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from .core.errors import InstanceError
+
 if TYPE_CHECKING:
     from .arrays import ProblemArrays
 
 SCHEMA = "partialopt/instance@1"
 RATES = ("shannon", "fixed_snr")
 OVERLAPS = ("sequential", "pipelined")
-
-
-class InstanceError(ValueError):
-    """Invalid instance data; the message starts with the offending field's path."""
 
 
 def _number(path: str, value: Any, *, positive: bool = False, allow_zero: bool = True) -> float:

@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .core.status import STATUSES
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
 
 SCHEMA = "partialopt/result@1"
-STATUSES = ("optimal", "feasible", "time_limit", "infeasible", "error")
 
 
 def relative_gap(objective: float, bound: float | None) -> float | None:
