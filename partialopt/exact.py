@@ -1,42 +1,62 @@
 """Exact solving: the scheduling MILPs of ``formulations/`` with HiGHS, and the LP bound.
 
-``milp`` solves the chosen formulation with HiGHS through Pyomo's persistent appsi interface
-(the model is loaded once; cuts are added incrementally). The spectrum budget is an outer
-approximation by tangent cuts (``formulations.common``); after each solve the incumbent order
-is judged exactly (:func:`partialopt.evaluate.is_feasible_order`). If it fails the budget,
-tangents at its users' starts and latest starts are added and HiGHS resolves; an exactly
-feasible incumbent is kept throughout (the warm start, or the failing order with users dropped
-until it passes). The result is exact to the evaluator's tolerances (deadlines 1e-9 s,
-budget 1e-9 relative): ``optimal`` means the incumbent meets the best proven bound.
+``milp`` builds the chosen formulation and solves it with the one HiGHS runner
+(:class:`partialopt.core.highs.HighsRunner`). The spectrum budget is an outer approximation by
+tangent cuts (``formulations.common``); after each solve the incumbent order is judged exactly
+(:func:`partialopt.evaluate.is_feasible_order`). If it fails the budget, tangents at its users'
+starts and latest starts are added and HiGHS resolves; an exactly feasible incumbent is kept
+throughout (the warm start, or the failing order with users dropped until it passes). The
+result is exact to the judge's tolerances (:mod:`partialopt.core.tolerances`): ``optimal`` means
+the incumbent meets the best proven bound.
 
 Every bound reported is valid: each round's MILP relaxes the true problem (tangents lie below
-``beta``), so HiGHS's dual bound of any round bounds the true optimum.
+``beta``, deadlines and budget are the judge's tolerant ones), so HiGHS's dual bound of any
+round bounds the true optimum; so do the cheap bounds of :mod:`partialopt.bounds`.
+
+Trust, limits and faults:
+
+- A solver answer is checked before it is believed: a dual bound below the exactly checked
+  incumbent is a solver failure; the round is solved again with presolve off, and if that fails
+  too the result is ``error`` (never ``optimal``).
+- ``time_limit`` covers everything, model building included. Before building, the model's size
+  is estimated (nonzeros, from the instance); when building alone would not fit in the time left
+  or in ``memory_limit`` MB, nothing is built and the result is ``time_limit`` with the warm-start
+  incumbent and the cheap bound.
+- Ctrl-C: the result is ``interrupted`` with the incumbent and the bound (a second Ctrl-C raises
+  ``KeyboardInterrupt``).
 """
 from __future__ import annotations
 
-import time
+import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition as TC
-from pyomo.contrib.appsi.solvers import Highs
-
-from formulations.common import add_tangent_cut, moore_hodgson_bound
 
 from .bandwidth import latest_starts
+from .bounds import cheap_bound
+from .core import interrupt
+from .core.errors import OptionError
+from .core.highs import Budget, HighsRunner
+from .core.status import Status
 from .evaluate import Timeline, is_feasible_order, order_gaps
 from .instance import Instance
 from .result import Result
 
 FORMULATION_NAMES = ("position", "arc")
+MEMORY_LIMIT_MB = 2048.0
+"""Default cap on the estimated memory of a Pyomo model plus its HiGHS copy (MB)."""
+# Measured on this project's machines (benchmarks/time_limits.py): Pyomo building plus loading
+# into HiGHS costs about 3-8 us and 170-470 bytes per nonzero; the estimates take the high ends.
+SECONDS_PER_NONZERO = 8e-6
+BYTES_PER_NONZERO = 500.0
 
 
 def _formulation(name: str):
     import formulations
 
     if name not in formulations.FORMULATIONS:
-        raise ValueError(f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES})")
+        raise OptionError(f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES})")
     return formulations.FORMULATIONS[name]
 
 
@@ -51,21 +71,65 @@ def _warm_order(instance: Instance, warm_start: Any) -> list[int]:
     order = warm_start.order if isinstance(warm_start, Result) else list(warm_start)
     idx = [instance.user_index[u] if isinstance(u, str) else int(u) for u in order]
     if not is_feasible_order(instance, idx):
-        raise ValueError("warm_start: the given schedule is infeasible")
+        raise OptionError("warm_start: the given schedule is infeasible")
     return idx
 
 
-def _highs(time_limit: float, mip_gap: float, threads: int | None, verbose: bool) -> Highs:
-    opt = Highs()
-    opt.config.stream_solver = verbose
-    opt.config.load_solution = False
-    opt.config.mip_gap = mip_gap
-    opt.config.time_limit = max(time_limit, 0.01)
-    opts = {"mip_abs_gap": 1 - 1e-6, "random_seed": 0}
-    if threads:
-        opts["threads"] = int(threads)
-    opt.highs_options = opts
-    return opt
+@dataclass
+class SizeEstimate:
+    """Estimated size of a formulation's model before it is built."""
+
+    nonzeros: int
+    seconds: float
+    megabytes: float
+
+
+def estimate_size(instance: Instance, formulation: str) -> SizeEstimate:
+    """Nonzeros of the constraint matrix of ``formulation`` on ``instance`` (counted from the
+    instance, nothing built), and the time and memory building and loading it would take.
+
+    ``arc`` (n candidates): flows ``2 n (n+1)``, precedences ``3 n (n-1)`` (twice pipelined),
+    deadline knapsacks ``(n + 1)`` per user per deadline level at or after its deadline.
+    ``position`` (n candidates, N = Moore-Hodgson positions, block memberships ``sum_k |J_mk|``):
+    assignments ``~5 n N``, block loads ``N (J + 2 sum_k |J_mk|)``, timing ``~4 n N``.
+    """
+    arr = instance.arrays
+    cand = arr.servable()
+    n = len(cand)
+    T = np.sort(arr.T[cand])
+    # users due by each distinct deadline level d: the knapsack rows' sizes
+    levels = np.unique(T)
+    due = np.searchsorted(T, levels, side="right").astype(float)
+    if formulation == "arc":
+        nnz = 2.0 * n * (n + 1) + 3.0 * n * (n - 1) * (2 if arr.overlap == "pipelined" else 1)
+        nnz += float(due.sum()) * (n + 1) + 12.0 * n
+    else:
+        from formulations.common import moore_hodgson_bound
+
+        N = max(1, min(n, moore_hodgson_bound(arr, cand))) if n else 0
+        blocks = sum(len(instance.models[int(arr.model[k])].blocks) for k in cand)
+        J = len(instance.blocks)
+        nnz = 9.0 * n * N + N * (J + 2.0 * blocks) + float(due.sum()) + 12.0 * n
+    return SizeEstimate(int(nnz), nnz * SECONDS_PER_NONZERO, nnz * BYTES_PER_NONZERO / 1e6)
+
+
+def _check_common(time_limit: float, threads: int | None, memory_limit: float) -> Budget:
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise OptionError(f"threads: must be an integer >= 1, got {threads!r}")
+    if not (isinstance(memory_limit, (int, float)) and memory_limit > 0):
+        raise OptionError(f"memory_limit: must be a positive number of MB, got {memory_limit!r}")
+    return Budget(time_limit)
+
+
+def _too_big(est: SizeEstimate, budget: Budget, memory_limit: float) -> str:
+    """Why the model must not be built ("" when it may)."""
+    if est.megabytes > memory_limit:
+        return (f"the model would take about {est.megabytes:.0f} MB ({est.nonzeros:,} nonzeros) "
+                f"> memory_limit {memory_limit:g} MB")
+    if est.seconds > budget.left():
+        return (f"building the model would take about {est.seconds:.1f} s ({est.nonzeros:,} nonzeros) "
+                f"> the {max(budget.left(), 0):.1f} s left of time_limit")
+    return ""
 
 
 def milp(
@@ -75,108 +139,199 @@ def milp(
     mip_gap: float = 0.0,
     warm_start: Any = "greedy",
     threads: int | None = None,
+    seed: int = 0,
+    memory_limit: float = MEMORY_LIMIT_MB,
     max_cut_rounds: int = 100,
     verbose: bool = False,
-    customize: Callable[[pyo.ConcreteModel], None] | None = None,
+    customize: Callable[[Any], None] | None = None,
 ) -> Result:
     """Proven optimum (or incumbent + bound + gap) of SPEC §4-5 by MILP.
 
     ``formulation``: ``"arc"`` (default: faster to prove optimality, benchmarks/README.md) or
-    ``"position"``. ``time_limit``: seconds for all cut rounds
-    together. ``mip_gap``: relative gap at which HiGHS may stop (0 = prove optimality; the
-    objective is integral, so an absolute gap below 1 is always used). ``warm_start``: a method
-    name, a Result or an order of user ids; its schedule is the first incumbent and a MIP start.
-    ``customize``: ``fn(model)`` called on the built Pyomo model before solving, to add constraints
-    of your own; the optimum is then the optimum of the restricted problem. Schedules found outside
-    the MILP could break your constraints, so with ``customize`` the default warm start is off and
-    only MILP solutions that pass the exact check become incumbents (an explicit ``warm_start``
-    must satisfy your constraints).
+    ``"position"``. ``time_limit``: seconds for everything, model building and all cut rounds.
+    ``mip_gap``: relative gap at which HiGHS may stop (0 = prove optimality; the objective is
+    integral, so an absolute gap below 1 is always used). ``warm_start``: a method name, a Result
+    or an order of user ids; its schedule is the first incumbent and a MIP start. ``threads``:
+    HiGHS threads (default 1); ``seed``: HiGHS's random seed. ``memory_limit``: MB the model may
+    take (estimated before building). ``max_cut_rounds``: tangent-cut rounds before stopping with
+    status ``time_limit``. ``customize``: ``fn(model)`` called on the built Pyomo model before
+    solving, to add constraints of your own; the optimum is then the optimum of the restricted
+    problem. Schedules found outside the MILP could break your constraints, so with ``customize``
+    the default warm start is off and only MILP solutions that pass the exact check become
+    incumbents (an explicit ``warm_start`` must satisfy your constraints).
+
+    Statuses: ``optimal`` (the incumbent meets the bound), ``time_limit`` (time, size, memory or
+    cut-round limit), ``interrupted`` (Ctrl-C), ``error`` (HiGHS failed; ``stats["error"]`` says
+    how; the incumbent is exactly checked and the bound valid). ``stats["termination"]`` is
+    HiGHS's own last model status.
     """
+    budget = _check_common(time_limit, threads, memory_limit)
+    if not (isinstance(mip_gap, (int, float)) and 0 <= mip_gap <= 1):
+        raise OptionError(f"mip_gap: must be in [0, 1], got {mip_gap!r}")
+    if not (isinstance(max_cut_rounds, int) and max_cut_rounds >= 1):
+        raise OptionError(f"max_cut_rounds: must be an integer >= 1, got {max_cut_rounds!r}")
     form = _formulation(formulation)
-    t0 = time.perf_counter()
+    with interrupt.interruptible():
+        return _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, seed, memory_limit,
+                     max_cut_rounds, verbose, customize)
+
+
+def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, seed, memory_limit, max_cut_rounds,
+          verbose, customize) -> Result:
     arr = instance.arrays
     if customize is not None and warm_start == "greedy":
         warm_start = None
     incumbent = _warm_order(instance, warm_start)
+    bound, parts = cheap_bound(arr)
+    stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "rounds": 0, "cuts_added": 0,
+                             "nodes": 0, "candidates": parts["servable"], "termination": None}
+
+    def done(status: Status, **extra: Any) -> Result:
+        stats.update({k: v for k, v in extra.items() if v is not None})
+        if status != Status.ERROR and len(incumbent) >= bound:
+            final = Status.OPTIMAL
+        elif status == Status.OPTIMAL:  # HiGHS stopped within the user's mip_gap: no proof
+            final = Status.FEASIBLE
+            stats.setdefault("limit", "mip_gap")
+        else:
+            final = status
+        return Result.from_order(instance, incumbent, "milp", bound=bound, status=str(final),
+                                 wall_time=budget.elapsed(), stats=stats)
+
+    if len(incumbent) >= bound:  # proved by a cheap bound: nothing to build
+        return done(Status.OPTIMAL, proved_by="cheap bound")
+    if interrupt.requested():
+        return done(Status.INTERRUPTED)
+    est = estimate_size(instance, formulation)
+    stats["estimated_nonzeros"] = est.nonzeros
+    why = _too_big(est, budget, memory_limit)
+    if why:
+        return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
     model = form.build(instance)
     if customize is not None:
         customize(model)
+    if budget.check_build():
+        return done(Status.TIME_LIMIT, limit="model building used up time_limit")
+    if interrupt.requested():
+        return done(Status.INTERRUPTED)
     if incumbent:
         form.set_start(model, instance, incumbent)
-    opt = _highs(time_limit, mip_gap, threads, verbose)
-    opt.config.warmstart = bool(incumbent)
-    bound = float(len(model.K))
-    rounds = cuts = nodes = 0
-    status = None
+
+    def runner(presolve: bool) -> HighsRunner:
+        return HighsRunner(model, threads=threads, seed=seed, mip_gap=mip_gap, mip_abs_gap=1 - 1e-6,
+                           presolve=presolve, verbose=verbose)
+
+    solver = runner(True)
+    presolve = True
     while True:
-        left = time_limit - (time.perf_counter() - t0)
-        if left <= 0:
-            status = "time_limit"
-            break
-        opt.config.time_limit = left
-        res = opt.solve(model)
-        rounds += 1
-        nodes += max(0, int(opt._solver_model.getInfo().mip_node_count))
-        tc = res.termination_condition
-        if res.best_objective_bound is not None and np.isfinite(res.best_objective_bound):
-            bound = min(bound, float(np.floor(res.best_objective_bound + 1e-6)))
-        if tc not in (TC.optimal, TC.maxTimeLimit) or res.best_feasible_objective is None:
-            status = "time_limit" if tc == TC.maxTimeLimit else "error"
-            break
-        res.solution_loader.load_vars()
-        order = form.extract(model)
-        if is_feasible_order(instance, order):
-            if len(order) > len(incumbent):
-                incumbent = order
-            status = "time_limit" if tc == TC.maxTimeLimit else None
-            break
-        # the order breaks the budget: cut at its users' starts and latest starts, repair
-        repaired = Timeline(arr, undo=False).push_all(order).order.tolist() if customize is None else []
-        if len(repaired) > len(incumbent):
-            incumbent = repaired
-        users = np.array(order, dtype=np.int64)
-        _, gap = order_gaps(arr, users)
-        L = latest_starts(arr.T[users], arr.e[users], gap)
-        added = 0
-        for k, Lk in zip(order, L):
-            added += add_tangent_cut(model, arr, k, float(pyo.value(model.s[k])))
-            added += add_tangent_cut(model, arr, k, float(Lk))
-        cuts += added
-        if tc == TC.maxTimeLimit:
-            status = "time_limit"
-            break
-        if added == 0 or rounds >= max_cut_rounds:
-            status = "feasible"
-            break
+        if budget.spent():
+            return done(Status.TIME_LIMIT, limit="time_limit")
+        rep = solver.solve(budget.left(), warmstart=bool(incumbent))
+        stats["rounds"] += 1
+        stats["nodes"] += rep.nodes
+        stats["termination"] = rep.termination
+        if rep.status in (Status.ERROR, Status.INFEASIBLE):  # the empty schedule is always feasible
+            reason = rep.error or f"HiGHS says infeasible ({rep.termination}), but the empty schedule is feasible"
+            return done(Status.ERROR, error=reason)
+        round_bound = math.floor(rep.bound + 1e-6) if rep.bound is not None else None
+        if round_bound is not None and round_bound < len(incumbent):
+            reason = (f"HiGHS's dual bound {rep.bound:g} is below the exactly checked incumbent "
+                      f"({len(incumbent)} served)")
+            if presolve:  # do not believe it: solve the same round again without presolve
+                presolve = False
+                stats["resolved_without_presolve"] = reason
+                solver = runner(False)
+                continue
+            return done(Status.ERROR, error=reason + " (also without presolve)")
+        if round_bound is not None:
+            bound = min(bound, round_bound)
+        order: list[int] = []
+        if rep.has_solution:
+            solver.load_solution()
+            order = form.extract(model)
+            if is_feasible_order(instance, order):
+                if len(order) > len(incumbent):
+                    incumbent = order
+                if rep.status == Status.OPTIMAL:
+                    return done(Status.OPTIMAL)
+                return done(rep.status, limit="time_limit" if rep.status == Status.TIME_LIMIT else None)
+        if rep.status != Status.OPTIMAL:  # time limit or interrupt (an order failing the budget or none)
+            incumbent = _repaired(instance, order, customize, incumbent)
+            return done(rep.status, limit="time_limit" if rep.status == Status.TIME_LIMIT else None)
+        # optimal for the outer approximation but the order breaks the budget: cut and repair
+        incumbent = _repaired(instance, order, customize, incumbent)
+        added = _cut(model, arr, order)
+        stats["cuts_added"] += added
+        if len(incumbent) >= bound:
+            return done(Status.OPTIMAL)
+        if added == 0 or stats["rounds"] >= max_cut_rounds:
+            return done(Status.TIME_LIMIT, limit="max_cut_rounds" if added else "no new tangent cut")
         form.set_start(model, instance, incumbent)
-        opt.config.warmstart = True
-    obj = len(incumbent)
-    if status is None or obj >= bound:
-        status = "optimal" if obj >= bound else "feasible"
-    elif status == "error" and obj:
-        status = "feasible"
-    return Result.from_order(
-        instance, incumbent, "milp", bound=bound, status=status,
-        wall_time=time.perf_counter() - t0,
-        stats={"formulation": formulation, "rounds": rounds, "cuts_added": cuts, "nodes": nodes,
-               "candidates": len(model.K)},
-    )
 
 
-def lp_bound(instance: Instance, formulation: str = "position") -> Result:
-    """A quick upper bound: the smaller of the formulation's LP relaxation (rounded down) and the
-    Moore-Hodgson bound of ``formulations.common``. Returns an empty schedule with that bound."""
-    t0 = time.perf_counter()
+def _repaired(instance: Instance, order: list[int], customize, incumbent: list[int]) -> list[int]:
+    """The users of ``order`` that still fit (exact check) if that beats ``incumbent``, else
+    ``incumbent`` (with ``customize`` a repaired order could break the user's constraints)."""
+    if customize is not None or not order:
+        return incumbent
+    repaired = Timeline(instance.arrays, undo=False).push_all(order).order.tolist()
+    return repaired if len(repaired) > len(incumbent) else incumbent
+
+
+def _cut(model, arr, order: list[int]) -> int:
+    """Tangent cuts of beta at each user's start and latest start in ``order``."""
+    import pyomo.environ as pyo
+    from formulations.common import add_tangent_cut
+
+    users = np.array(order, dtype=np.int64)
+    _, gap = order_gaps(arr, users)
+    L = latest_starts(arr.T[users], arr.e[users], gap)
+    added = 0
+    for k, Lk in zip(order, L):
+        added += add_tangent_cut(model, arr, k, float(pyo.value(model.s[k])))
+        added += add_tangent_cut(model, arr, k, float(Lk))
+    return added
+
+
+def lp_bound(instance: Instance, formulation: str = "position", time_limit: float = 60.0,
+             threads: int | None = None, memory_limit: float = MEMORY_LIMIT_MB) -> Result:
+    """A quick upper bound: the least of the formulation's LP relaxation (rounded down) and the
+    cheap bounds of :mod:`partialopt.bounds`. Returns an empty schedule with that bound.
+
+    Status ``feasible`` when the LP was solved (or was not needed), ``time_limit`` when the time
+    or memory limit stopped it (the cheap bound is then reported), ``interrupted`` on Ctrl-C,
+    ``error`` when HiGHS failed (cheap bound reported)."""
+    import pyomo.environ as pyo
+
+    budget = _check_common(time_limit, threads, memory_limit)
     form = _formulation(formulation)
-    arr = instance.arrays
-    mh = moore_hodgson_bound(arr, arr.servable())
-    model = form.build(instance)
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    opt = Highs()
-    opt.config.load_solution = False
-    res = opt.solve(model)
-    lp = float(res.best_objective_bound) if res.termination_condition == TC.optimal else float("inf")
-    bound = float(min(mh, np.floor(lp + 1e-6)))
-    return Result.from_order(instance, [], "lp_bound", bound=bound, status="feasible",
-                             wall_time=time.perf_counter() - t0,
-                             stats={"lp_relaxation": lp, "moore_hodgson": mh, "formulation": formulation})
+    with interrupt.interruptible():
+        arr = instance.arrays
+        bound, parts = cheap_bound(arr)
+        stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "lp_relaxation": None,
+                                 "termination": None}
+
+        def done(status: Status, **extra: Any) -> Result:
+            stats.update(extra)
+            return Result.from_order(instance, [], "lp_bound", bound=bound, status=str(status),
+                                     wall_time=budget.elapsed(), stats=stats)
+
+        if bound == 0:
+            return done(Status.OPTIMAL)
+        est = estimate_size(instance, formulation)
+        why = _too_big(est, budget, memory_limit)
+        if why:
+            return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
+        model = form.build(instance)
+        pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+        if budget.check_build():
+            return done(Status.TIME_LIMIT, limit="model building used up time_limit")
+        rep = HighsRunner(model, threads=threads).solve(budget.left())
+        stats["termination"] = rep.termination
+        if rep.status == Status.OPTIMAL and rep.bound is not None:
+            stats["lp_relaxation"] = rep.bound
+            bound = int(min(bound, math.floor(rep.bound + 1e-6)))
+            return done(Status.FEASIBLE)
+        if rep.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
+            return done(rep.status)
+        return done(Status.ERROR, error=rep.error or f"LP relaxation ended {rep.termination}")

@@ -3,7 +3,11 @@
 the independent evaluator's total delay (:func:`.evaluate.evaluate_pulling`, the NLIP objective),
 never the solver's number.
 
-All solves use HiGHS through Pyomo's persistent ``appsi`` interface, as the scheduling MILP does.
+All solves go through the one HiGHS runner (:class:`partialopt.core.highs.HighsRunner`), as the
+scheduling MILP does. ``ilp`` never fails silently: a time limit, an interrupt or a solver error
+returns the best checked incumbent (at worst the always-feasible placement of nothing, every
+request served by the data center) with a valid lower bound and the status; the LPs inside the
+heuristics raise :class:`~partialopt.core.errors.SolverError` when HiGHS fails.
 """
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition as TC
-from pyomo.contrib.appsi.solvers import Highs
 
 from formulations import pulling as form
 
+from ..core import interrupt
+from ..core.errors import SolverError
+from ..core.highs import Budget, HighsRunner, SolveReport
+from ..core.status import Status
 from .evaluate import PullingSolution, evaluate_pulling, pull_bytes
 from .instance import PullingInstance
 
@@ -62,66 +68,120 @@ def _result(inst: PullingInstance, method: str, sol: PullingSolution, t0: float,
                          sharing, stats or {})
 
 
-def _solve(model: pyo.ConcreteModel, time_limit: float = 60.0, mip_gap: float = 1e-9):
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.time_limit = max(time_limit, 0.01)
-    opt.config.mip_gap = mip_gap
-    opt.highs_options = {"random_seed": 0, "threads": 1}
-    res = opt.solve(model)
-    if res.best_feasible_objective is not None:
-        res.solution_loader.load_vars()
-    return res
+def _solve(model: pyo.ConcreteModel, time_limit: float = 60.0, mip_gap: float = 1e-9, threads: int | None = None,
+           presolve: bool = True) -> SolveReport:
+    """One HiGHS solve of ``model``; the solution (if any) is loaded into its variables."""
+    runner = HighsRunner(model, threads=threads, mip_gap=mip_gap, presolve=presolve)
+    rep = runner.solve(time_limit)
+    if rep.has_solution:
+        runner.load_solution()
+    return rep
+
+
+def solve_lp(model: pyo.ConcreteModel, what: str, time_limit: float = 60.0) -> SolveReport:
+    """Solve an LP that a method cannot do without: its optimum, or ``KeyboardInterrupt`` on
+    Ctrl-C, or :class:`SolverError` naming ``what`` and HiGHS's status."""
+    rep = _solve(model, time_limit)
+    if rep.status == Status.INTERRUPTED:
+        raise KeyboardInterrupt(f"{what}: interrupted")
+    if rep.status != Status.OPTIMAL or not rep.has_solution:
+        raise SolverError(f"{what}: HiGHS ended with {rep.termination} {rep.error}".rstrip())
+    return rep
+
+
+def trivial_solution(inst: PullingInstance) -> PullingSolution:
+    """Nothing pulled, every request served by the data center: always feasible."""
+    return PullingSolution({cl.id: () for cl in inst.cloudlets}, {})
+
+
+def cheap_lower_bound(inst: PullingInstance) -> float:
+    """``sum_r rho_r min(P_r, min_{eligible (c, m)} (D_r h_{o_r,c} + e_m))``: pulling costs >= 0 and
+    each group pays at least its cheapest option."""
+    total = 0.0
+    for r, g in enumerate(inst.groups):
+        best = g.penalty
+        for k in inst.eligible[r]:
+            for c in range(len(inst.cloudlets)):
+                best = min(best, inst.unit_cost(r, c, k))
+        total += g.demand * best
+    return total
 
 
 def assign(inst: PullingInstance, placement: Mapping[str, Sequence[str]], sharing: bool = True) -> PullingSolution:
     """The least-delay assignment for a fixed placement: the ILP with ``x``, ``y`` fixed (an LP;
     always feasible because ``u`` may take every request to the data center)."""
     model = form.build(inst, sharing=sharing, fix=placement)
-    res = _solve(model)
-    if res.termination_condition != TC.optimal:
-        raise RuntimeError(f"assignment LP: {res.termination_condition}")
+    solve_lp(model, "assignment LP")
     sol = form.extract(model)
     return PullingSolution({c: tuple(ms) for c, ms in placement.items()}, sol.assignment)
 
 
 def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, sharing: bool = True,
-        integral_z: bool = False) -> PullingResult:
+        integral_z: bool = False, threads: int | None = None) -> PullingResult:
     """The ILP of :mod:`formulations.pulling` solved by HiGHS. ``status`` is ``optimal`` only when
-    HiGHS proves it (relative gap <= ``mip_gap``); a time limit returns the incumbent, HiGHS's
-    lower bound and the gap. ``sharing=False`` solves the system without parameter sharing."""
-    t0 = time.perf_counter()
-    model = form.build(inst, sharing=sharing, integral_z=integral_z)
-    res = _solve(model, time_limit, max(mip_gap, 1e-9))
-    bound = res.best_objective_bound
-    bound = float(bound) if bound is not None and np.isfinite(bound) else None
-    if res.best_feasible_objective is None:
-        raise RuntimeError(f"ilp: HiGHS found no solution ({res.termination_condition}) within {time_limit} s")
-    sol = form.extract(model)
-    status = "optimal" if res.termination_condition == TC.optimal else (
-        "time_limit" if res.termination_condition == TC.maxTimeLimit else "feasible")
-    out = _result(inst, "ilp" if sharing else "ilp_no_sharing", sol, t0, status=status, bound=bound, sharing=sharing,
-                  stats={"solver_objective": float(res.best_feasible_objective),
-                         "termination": str(res.termination_condition)})
-    if status == "optimal" and out.gap is not None and out.gap > 1e-6:
-        out.status = "feasible"  # never claim optimality the bound does not show
-    return out
+    HiGHS proves it (relative gap <= ``mip_gap``, and the evaluator's objective meets the bound);
+    a time limit (model building included), an interrupt or a solver error returns the best
+    checked incumbent (at worst :func:`trivial_solution`), a valid lower bound (HiGHS's, or
+    :func:`cheap_lower_bound`) and the status; HiGHS's own status is ``stats["termination"]``.
+    A dual bound above the incumbent's checked delay is not believed: the model is solved again
+    without presolve, and if that disagrees too the status is ``error``. ``sharing=False`` solves
+    the system without parameter sharing."""
+    budget = Budget(time_limit)
+    name = "ilp" if sharing else "ilp_no_sharing"
+    with interrupt.interruptible():
+        best = trivial_solution(inst)
+        bound = cheap_lower_bound(inst)
+        stats: dict[str, Any] = {"termination": None, "cheap_bound": bound}
+
+        def done(status: Status, **extra: Any) -> PullingResult:
+            stats.update(extra)
+            out = _result(inst, name, best, budget.t0, status=str(status), bound=bound, sharing=sharing,
+                          stats=stats)
+            if out.status == Status.OPTIMAL and out.gap is not None and out.gap > max(mip_gap, 1e-6):
+                out.status = str(Status.FEASIBLE)  # never claim optimality the bound does not show
+            return out
+
+        model = form.build(inst, sharing=sharing, integral_z=integral_z)
+        if budget.check_build():
+            return done(Status.TIME_LIMIT, limit="model building used up time_limit")
+        presolve = True
+        while True:
+            rep = _solve(model, budget.left(), max(mip_gap, 1e-9), threads, presolve)
+            stats["termination"] = rep.termination
+            if rep.has_solution:
+                sol = form.extract(model)
+                if evaluate_pulling(inst, sol, sharing=sharing).feasible:
+                    best = sol
+                    stats["solver_objective"] = rep.objective
+            checked = evaluate_pulling(inst, best, sharing=sharing).total
+            if rep.bound is not None and rep.status != Status.ERROR and rep.bound > checked * (1 + 1e-6) + 1e-9:
+                reason = f"HiGHS's bound {rep.bound:.9g} is above a checked solution's delay {checked:.9g}"
+                if presolve:
+                    presolve = False
+                    stats["resolved_without_presolve"] = reason
+                    continue
+                return done(Status.ERROR, error=reason + " (also without presolve)")
+            if rep.bound is not None and rep.status != Status.ERROR:
+                bound = max(bound, rep.bound)
+            if rep.status == Status.INFEASIBLE:  # the trivial solution is feasible: HiGHS is wrong
+                return done(Status.ERROR, error=f"HiGHS says infeasible ({rep.termination})")
+            if rep.status == Status.ERROR:
+                return done(Status.ERROR, error=rep.error)
+            return done(rep.status)
 
 
 def lp_relaxation(inst: PullingInstance, sharing: bool = True) -> tuple[float, np.ndarray, np.ndarray, float]:
     """``(value, x*, y*, pull*)`` of the LP relaxation (x, y in [0, 1]); ``value`` is a lower bound
     on the ILP optimum; ``pull*`` its pulling part. ``y*`` is empty without sharing."""
     model = form.build(inst, sharing=sharing, relax=True)
-    res = _solve(model)
-    if res.termination_condition != TC.optimal:
-        raise RuntimeError(f"LP relaxation: {res.termination_condition}")
+    rep = solve_lp(model, "LP relaxation")
     C, M = len(inst.cloudlets), len(inst.models)
     def val(v) -> float:  # a y of a block no model uses appears in no row and keeps no value
         return float(pyo.value(v, exception=False) or 0.0)
 
     x = np.array([[val(model.x[c, k]) for k in range(M)] for c in range(C)])
     y = np.array([[val(model.y[c, j]) for j in range(len(inst.blocks))] for c in range(C)]) if sharing else np.zeros((C, 0))
-    return float(res.best_feasible_objective), np.clip(x, 0, 1), np.clip(y, 0, 1), float(pyo.value(model.pull))
+    return float(rep.objective), np.clip(x, 0, 1), np.clip(y, 0, 1), float(pyo.value(model.pull))
 
 
 def sharing_degree(inst: PullingInstance) -> int:
@@ -217,10 +277,10 @@ def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
     return _result(inst, "most_popular", assign(inst, placement, sharing), t0, sharing=sharing)
 
 
-def no_sharing(inst: PullingInstance, time_limit: float = 60.0) -> PullingResult:
+def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None) -> PullingResult:
     """Baseline: the optimal placement of a system without parameter sharing (every model pulled
     and stored in full), judged in that system (``sharing=False``)."""
-    res = ilp(inst, time_limit=time_limit, sharing=False)
+    res = ilp(inst, time_limit=time_limit, sharing=False, threads=threads)
     res.method = "no_sharing"
     return res
 

@@ -1,0 +1,249 @@
+"""The one HiGHS runner: every exact method of every family solves its Pyomo model through
+:class:`HighsRunner` (scheduling ``milp`` and ``lp_bound``, the pulling ILP and its assignment
+LPs, ``split``).
+
+What it takes care of, once:
+
+- **Options**: time limit, relative and absolute MIP gap, threads, random seed, presolve.
+- **Threads**: HiGHS keeps one thread pool per process, sized by the first solve; a later solve
+  that asks for another size fails at once (``kNotset``; seen with highspy 1.16). The runner
+  resets the pool before every solve, so any sequence of solves with any thread settings gives
+  the answers each would give alone. ``threads`` defaults to 1 (reproducible runs).
+- **Interrupts**: the solve runs in a helper thread while the calling (main) thread waits, so
+  Ctrl-C reaches Python at once: the first press (see :mod:`.interrupt`) makes HiGHS stop at its
+  next interrupt callback (status ``interrupted``, incumbent and bound kept), a second one raises
+  ``KeyboardInterrupt`` in the caller.
+- **Honest reports**: HiGHS's own model status is kept verbatim (``termination``) beside what it
+  means for us (``status``: optimal / time_limit / interrupted / infeasible / error). A solver
+  error is ``error``, never a solution.
+- **Fault injection** for tests (:func:`inject`): a solver error, a build that eats the time
+  limit, an interrupt.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from . import interrupt
+from .status import Status
+
+DEFAULT_THREADS = 1
+
+# HiGHS model status name -> our status of one solve
+_STATUS_OF = {
+    "kOptimal": Status.OPTIMAL,
+    "kTimeLimit": Status.TIME_LIMIT,
+    "kIterationLimit": Status.TIME_LIMIT,
+    "kSolutionLimit": Status.TIME_LIMIT,
+    "kObjectiveBound": Status.TIME_LIMIT,
+    "kObjectiveTarget": Status.TIME_LIMIT,
+    "kInterrupt": Status.INTERRUPTED,
+    "kInfeasible": Status.INFEASIBLE,
+}
+
+_faults: dict[str, str] = {}
+
+
+@contextmanager
+def inject(point: str, fault: str) -> Iterator[None]:
+    """Test hook: make the runner misbehave at ``point``.
+
+    ``inject("solve", "error")``: every solve reports a HiGHS solve error (no solution, no bound).
+    ``inject("solve", "interrupt")``: Ctrl-C is requested just before each solve.
+    ``inject("build", "timeout")``: model building is taken to have used up the time limit
+    (:meth:`Budget.check_build` reports it spent).
+    """
+    if point not in ("solve", "build") or fault not in ("error", "interrupt", "timeout"):
+        raise ValueError(f"inject: unknown fault {point!r}/{fault!r}")
+    _faults[point] = fault
+    try:
+        yield
+    finally:
+        _faults.pop(point, None)
+
+
+class Budget:
+    """Wall-clock budget of one method call (model building included)."""
+
+    def __init__(self, time_limit: float | None):
+        if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
+            from .errors import OptionError
+
+            raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+        self.time_limit = math.inf if time_limit is None else float(time_limit)
+        self.t0 = time.perf_counter()
+        self._spent = False
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float:
+        return 0.0 if self._spent else self.time_limit - self.elapsed()
+
+    def spent(self) -> bool:
+        return self.left() <= 0
+
+    def check_build(self) -> bool:
+        """Call after building a model: whether the budget is spent (fault hook ``build``)."""
+        if _faults.get("build") == "timeout":
+            self._spent = True
+        return self.spent()
+
+
+@dataclass
+class SolveReport:
+    """One HiGHS solve: what HiGHS said and what it means."""
+
+    termination: str
+    status: Status
+    objective: float | None
+    bound: float | None
+    has_solution: bool
+    nodes: int
+    seconds: float
+    error: str = ""
+
+
+def _run_waiting(fn: Callable[[], Any], cancel: threading.Event) -> Any:
+    """``fn()`` in a helper thread while this thread waits, so that Ctrl-C is handled here at once.
+    A ``KeyboardInterrupt`` while waiting sets ``cancel`` (the solver's interrupt callbacks then
+    stop HiGHS within milliseconds), waits up to 5 s for the helper to leave HiGHS, and re-raises."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="partialopt-highs", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        cancel.set()
+        worker.join(5.0)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class HighsRunner:
+    """Solve one Pyomo model with HiGHS (persistent: cuts added to the model between solves are
+    loaded incrementally).
+
+    Parameters
+    ----------
+    model : pyomo ConcreteModel with one objective.
+    threads : HiGHS threads (default 1).
+    seed : HiGHS ``random_seed``.
+    mip_gap : relative MIP gap at which HiGHS may stop (0 proves optimality).
+    mip_abs_gap : absolute MIP gap (e.g. ``1 - 1e-6`` for an integral objective), or None.
+    presolve : False turns HiGHS presolve off (the safe re-solve after a suspicious answer).
+    verbose : stream HiGHS's log.
+    """
+
+    def __init__(self, model: Any, *, threads: int | None = None, seed: int = 0, mip_gap: float = 0.0,
+                 mip_abs_gap: float | None = None, presolve: bool = True, verbose: bool = False):
+        from pyomo.contrib.appsi.solvers import Highs
+
+        self.model = model
+        self.threads = DEFAULT_THREADS if threads is None else int(threads)
+        if self.threads < 1:
+            from .errors import OptionError
+
+            raise OptionError(f"threads: must be >= 1, got {threads!r}")
+        self.opt = Highs()
+        self.opt.config.stream_solver = verbose
+        self.opt.config.load_solution = False
+        self.opt.config.mip_gap = mip_gap
+        opts: dict[str, Any] = {"threads": self.threads, "random_seed": int(seed)}
+        if mip_abs_gap is not None:
+            opts["mip_abs_gap"] = float(mip_abs_gap)
+        if not presolve:
+            opts["presolve"] = "off"
+        self.opt.highs_options = opts
+        self._callbacks = False
+        self._cancel = threading.Event()
+
+    def _subscribe(self) -> None:
+        h = self.opt._solver_model
+        if self._callbacks or h is None:
+            return
+
+        def stop_if_asked(event) -> None:
+            if interrupt.requested() or self._cancel.is_set():
+                event.interrupt()
+
+        h.cbMipInterrupt += stop_if_asked
+        h.cbSimplexInterrupt += stop_if_asked
+        h.cbIpmInterrupt += stop_if_asked
+        self._callbacks = True
+
+    def solve(self, time_limit: float, warmstart: bool = False) -> SolveReport:
+        """One solve within ``time_limit`` seconds (> 0)."""
+        import highspy
+
+        t0 = time.perf_counter()
+        if _faults.get("solve") == "interrupt":
+            interrupt.request()
+        if interrupt.requested():
+            return SolveReport("not run: interrupted", Status.INTERRUPTED, None, None, False, 0, 0.0)
+        if _faults.get("solve") == "error":
+            return SolveReport("kSolveError (injected)", Status.ERROR, None, None, False, 0, 0.0,
+                               error="HiGHS reported a solve error (injected by a test)")
+        self.opt.config.time_limit = max(float(time_limit), 1e-3)
+        self.opt.config.warmstart = warmstart
+
+        def run():
+            highspy.Highs.resetThreadScheduler(True)  # a pool of the size this solve asks for
+            if self.opt._solver_model is None or self.opt._model is not self.model:
+                self.opt.set_instance(self.model)
+            self._subscribe()
+            logger = logging.getLogger("pyomo.contrib.appsi.solvers.highs")
+            level = logger.level
+            logger.setLevel(logging.ERROR)  # appsi warns about kInterrupt, which we handle
+            try:
+                return self.opt.solve(self.model)
+            finally:
+                logger.setLevel(level)
+                highspy.Highs.resetThreadScheduler(True)
+
+        try:
+            _run_waiting(run, self._cancel)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # a crash inside Pyomo/HiGHS is a solver error, reported as such
+            return SolveReport(f"exception: {type(exc).__name__}", Status.ERROR, None, None, False, 0,
+                               time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+        return self._report(time.perf_counter() - t0)
+
+    def _report(self, seconds: float) -> SolveReport:
+        h = self.opt._solver_model
+        name = h.getModelStatus().name
+        info = h.getInfo()
+        status = _STATUS_OF.get(name, Status.ERROR)
+        has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+        nodes = int(info.mip_node_count)
+        objective = float(info.objective_function_value) if has_solution else None
+        if nodes >= 0:  # a MIP: HiGHS's dual bound (valid whatever stopped the search)
+            bound = float(info.mip_dual_bound)
+        else:  # an LP: its optimum is its bound
+            bound = objective if status == Status.OPTIMAL else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        error = "" if status != Status.ERROR else f"HiGHS ended with model status {name}"
+        return SolveReport(name, status, objective, bound, has_solution, max(nodes, 0), seconds, error)
+
+    def load_solution(self) -> None:
+        """Load HiGHS's current solution into the Pyomo variables (needs ``has_solution``)."""
+        self.opt.load_vars()
