@@ -1,4 +1,4 @@
-"""ILP of joint model selection and pulling with parameter sharing (``SPEC_PULLING.md``).
+"""ILP of joint model selection and pulling with parameter sharing (``docs/SPEC_PULLING.md``).
 
 Sets: cloudlets ``C``, models ``M``, blocks ``J``, request groups ``R``; ``E`` = triples
 ``(r, c, m)`` with ``tau_m = tau_r`` and ``acc_m >= A_r`` (only those get a ``z``).
@@ -62,7 +62,7 @@ def build(instance: PullingInstance, sharing: bool = True, relax: bool = False, 
     at = {c: [(r, k) for r in R for k in inst.eligible[r]] for c in C}
     m.compute = pyo.Constraint(m.C, rule=lambda m, c: sum(
         inst.groups[r].demand * inst.models[k].inference_time * m.z[r, c, k] for (r, k) in at[c])
-        <= inst.cloudlets[c].compute)
+        <= inst.cloudlets[c].compute if at[c] else pyo.Constraint.Skip)  # no eligible model: no row
     m.serve_only_placed = pyo.Constraint(m.E, rule=lambda m, r, c, k: m.z[r, c, k] <= m.x[c, k])
     m.assign = pyo.Constraint(m.R, rule=lambda m, r: sum(
         m.z[r, c, k] for k in inst.eligible[r] for c in C) + m.u[r] == 1)

@@ -10,6 +10,7 @@ import inspect
 import time
 from typing import Any, Callable
 
+from .core.errors import OptionError
 from .instance import Instance
 from .result import Result
 
@@ -28,7 +29,7 @@ METHODS: dict[str, str] = {
 
 def get_method(name: str) -> Callable[..., Result]:
     if name not in METHODS:
-        raise ValueError(f"method: unknown method {name!r} (choose from {sorted(METHODS)})")
+        raise OptionError(f"method: unknown method {name!r} (choose from {sorted(METHODS)})")
     module, fn = METHODS[name].split(":")
     return getattr(importlib.import_module(module), fn)
 
@@ -46,7 +47,7 @@ def solve(instance: Instance, method: str = "greedy", **options: Any) -> Result:
     accepted = method_options(method)
     unknown = set(options) - set(accepted)
     if unknown:
-        raise TypeError(
+        raise OptionError(
             f"{method}: unknown option {sorted(unknown)[0]!r} (accepted: {sorted(accepted) or 'none'})"
         )
     t0 = time.perf_counter()

@@ -222,3 +222,27 @@ def test_same_process_sequences_match(sched, pull):
             assert po.solve(inst, "milp", threads=threads).objective == optimum
             r = solve_pulling(pinst, "ilp", threads=threads)
             assert r.status == "optimal" and r.objective == pytest.approx(poptimum, rel=1e-9)
+
+
+def test_no_group_has_an_eligible_model():
+    """Every request must go to the data center: the ILP and every baseline say so, no crash."""
+    import dataclasses
+
+    inst = zoo_instance(3, 5, seed=0)
+    inst = inst.replace(groups=tuple(dataclasses.replace(g, min_accuracy=1.0) for g in inst.groups))
+    assert all(not e for e in inst.eligible)
+    everything_to_dc = sum(g.demand * g.penalty for g in inst.groups)
+    for method in ("ilp", "no_sharing", "most_popular", "randomized_rounding"):
+        res = solve_pulling(inst, method)
+        assert res.objective == pytest.approx(everything_to_dc)
+        assert evaluate_pulling(inst, res.solution, sharing=method != "no_sharing").feasible
+    assert solve_pulling(inst, "ilp").status == "optimal"
+
+
+def test_no_user_can_be_served_exact_methods():
+    """A budget too small for any upload: milp and lp_bound prove 0 without building a model."""
+    inst = po.generate("general", users=6, seed=0).with_server(total_bandwidth=1e-3)
+    assert len(inst.arrays.servable()) == 0
+    for method in ("milp", "lp_bound", "brute_force"):
+        res = po.solve(inst, method)
+        assert res.status == "optimal" and res.objective == 0 and res.bound == 0

@@ -22,8 +22,9 @@ class InstanceError(PartialoptError, ValueError):
     """Invalid instance data; the message starts with the offending field's path."""
 
 
-class OptionError(PartialoptError, ValueError):
-    """An invalid method option; the message starts with the option's name."""
+class OptionError(PartialoptError, ValueError, TypeError):
+    """An invalid method option or method name; the message starts with the option's name (also a
+    ``TypeError``, what Python raises for an unknown keyword argument)."""
 
 
 class NotApplicable(PartialoptError, ValueError):
