@@ -1,4 +1,4 @@
-"""The pulling model (SPEC_PULLING.md): total delay of each method against cloudlet storage and
+"""The pulling model (docs/SPEC_PULLING.md): total delay of each method against cloudlet storage and
 the number of request groups, with and without parameter sharing; randomized rounding's ratio to
 the ILP optimum over many seeds; the online method's regret curve; the authors' variant
 (``split``) with and without common knowledge.

@@ -3,7 +3,7 @@
 Each run is a fresh process (``partialopt solve``), so its peak memory is its own. Target:
 ``milp --time-limit 10`` returns within 20 s and under 1 GB at K = 1,000 and K = 10,000.
 
-    python benchmarks/time_limits.py                 # K = 300, 1000, 10000
+    python benchmarks/time_limits.py                 # K = 100, 300, 1000, 10000
     python benchmarks/time_limits.py --users 1000    # one size
 
 Prints a table and writes ``benchmarks/out/time_limits.csv``.
@@ -52,7 +52,7 @@ def run_one(inst_path: Path, method: str, formulation: str, time_limit: float, o
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--users", type=int, nargs="*", default=[300, 1000, 10000])
+    p.add_argument("--users", type=int, nargs="*", default=[100, 300, 1000, 10000])
     p.add_argument("--preset", default="general")
     p.add_argument("--time-limit", type=float, default=10.0)
     args = p.parse_args()

@@ -18,6 +18,12 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("PARTIALOPT_NB_SMALL", "1")
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    images = sum("image/png" in o.get("data", {}) for o in outputs)
     if path.stem != "formulations":
         assert images >= 1, "the notebook should show its plots"
+    # progress bars without tqdm's "IProgress not found" warning when ipywidgets is missing
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "IProgress" not in text and "TqdmWarning" not in text, text
+    # files the notebook writes go to out/ (ignored by git), nothing else beside the notebook
+    assert {p.name for p in tmp_path.iterdir()} <= {"out"}

@@ -1,4 +1,5 @@
 """Model zoo, fine-tuning styles, calibration, scenarios and ``partialopt profile`` (issue 5)."""
+import hashlib
 import json
 import sys
 import types
@@ -57,10 +58,24 @@ def test_bytes_by_dtype():
     assert (t["bytes_float32"] + 8 * t["n_int64"] == t["bytes"]).all()
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present (clean clone)")
+BUNDLED = Path(po.__file__).parent / "data" / "gpu_profile_h100"
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()   # what `sha256sum -c SHA256SUMS` checks
+
+
 def test_bundled_data_is_the_shared_measurement():
-    for f in ("blocks.csv", "models.csv"):
-        assert pd.read_csv(SHARED / f).equals(pd.read_csv(Path(po.__file__).parent / "data" / "gpu_profile_h100" / f))
+    """The bundled H100 files are the measurement, byte for byte: SHA256SUMS (committed beside
+    them, computed from the original measurement) lists every file and each checksum matches."""
+    sums = dict(reversed(line.split(None, 1)) for line in (BUNDLED / "SHA256SUMS").read_text().splitlines() if line.strip())
+    assert set(sums) == {p.name for p in BUNDLED.iterdir() if p.name != "SHA256SUMS" and not p.name.startswith(".")}
+    assert {"blocks.csv", "models.csv", "env.json"} <= set(sums)
+    for name, digest in sums.items():
+        assert _sha256(BUNDLED / name) == digest, name
+    if SHARED.exists():  # extra, only beside the original measurement: still the same files
+        for f in ("blocks.csv", "models.csv"):
+            assert pd.read_csv(SHARED / f).equals(pd.read_csv(BUNDLED / f))
 
 
 # -- calibration ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The pulling model (SPEC_PULLING.md, issue 7): evaluator, ILP, rounding, baselines, bandit."""
+"""The pulling model (docs/SPEC_PULLING.md, issue 7): evaluator, ILP, rounding, baselines, bandit."""
 import itertools
 import re
 

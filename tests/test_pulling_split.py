@@ -1,4 +1,4 @@
-"""Variant ``split`` of the pulling model (the authors' public-code model, SPEC_PULLING.md)."""
+"""Variant ``split`` of the pulling model (the authors' public-code model, docs/SPEC_PULLING.md)."""
 import numpy as np
 import pytest
 

@@ -10,13 +10,23 @@ binding ``time_limit`` when bit-identical tables matter).
 
 Columns: ``sweep, preset, users, seed, <grid parameters>, method, status, objective,
 served_fraction, bound, gap, time_s, shared_fraction, note``. ``status`` is a Result status, or
-``refused`` (the method does not cover the instance's class; ``note`` says why) or ``error``.
+``refused`` (the method raised :class:`~partialopt.core.errors.NotApplicable`: it does not cover the
+instance's class; ``note`` says why) or ``error`` (any other exception, e.g. a method that built a
+schedule the evaluator rejects; ``note`` is ``"ExceptionType: message"``).
+
+Interrupts: Ctrl-C (``KeyboardInterrupt``) stops a sweep on every backend. Pending tasks are
+cancelled, the worker processes are terminated (they ignore SIGINT themselves, so only this
+process handles it) and joined, a local Ray started by the sweep is shut down, and the
+``KeyboardInterrupt`` is re-raised: no partial table is returned and nothing is written to
+``output``.
 """
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
-import traceback
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ..core.errors import NotApplicable
 from ..solve import METHODS, method_options, solve
 from .instances import PARAMETERS, make_instance, shared_fraction
 
@@ -82,13 +93,17 @@ class Sweep:
 
 
 def run_task(task: Mapping[str, Any]) -> list[dict]:
-    """Build one instance and run every method on it; one row per method (never raises)."""
+    """Build one instance and run every method on it; one row per method (never raises, except
+    ``KeyboardInterrupt``). A method that raises :class:`NotApplicable` gives a ``refused`` row,
+    any other exception an ``error`` row; a method that reports status ``interrupted`` (Ctrl-C
+    caught inside a solver) ends the task: the remaining methods get no row."""
     base = {"sweep": task["sweep"], "preset": task["preset"], "users": task["users"], "seed": task["seed"],
             **task["params"]}
     try:
         inst = make_instance(task["preset"], task["users"], task["seed"], task["params"])
     except Exception as exc:  # a bad point is a row, not a crashed sweep
-        return [{**base, "method": m, "status": "error", "note": f"instance: {exc}"} for m in task["methods"]]
+        return [{**base, "method": m, "status": "error", "note": f"instance: {type(exc).__name__}: {exc}"}
+                for m in task["methods"]]
     share = shared_fraction(inst)
     rows = []
     for m in task["methods"]:
@@ -98,24 +113,93 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
         row = {**base, "method": m, "shared_fraction": share}
         try:
             r = solve(inst, method=m, **opts)
-        except ValueError as exc:
-            if str(exc).startswith(f"{m}:"):
-                rows.append({**row, "status": "refused", "note": str(exc)})
-                continue
-            rows.append({**row, "status": "error", "note": f"{type(exc).__name__}: {exc}"})
+        except NotApplicable as exc:
+            rows.append({**row, "status": "refused", "note": str(exc)})
             continue
         except Exception as exc:
-            rows.append({**row, "status": "error",
-                         "note": f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2)}"})
+            rows.append({**row, "status": "error", "note": f"{type(exc).__name__}: {exc}"})
             continue
-        rows.append({**row, "status": r.status, "objective": r.objective, "served_fraction": r.objective / inst.K,
-                     "bound": r.bound, "gap": r.gap, "time_s": r.wall_time, "note": ""})
+        rows.append({**row, "status": str(r.status), "objective": r.objective,
+                     "served_fraction": r.objective / inst.K, "bound": r.bound, "gap": r.gap,
+                     "time_s": r.wall_time, "note": ""})
+        if str(r.status) == "interrupted":
+            break
     return rows
 
 
-def _progress(iterable: Iterable, total: int, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
+def _interrupted(rows: list[dict]) -> bool:
+    return any(row.get("status") == "interrupted" for row in rows)
 
+
+def _ignore_sigint() -> None:
+    """Pool initializer: workers ignore Ctrl-C (the terminal sends SIGINT to the whole process
+    group); the parent alone handles it and terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _TrackedContext:
+    """A multiprocessing context that keeps a handle on every process it starts, so that an
+    interrupted sweep can terminate and join its workers (``ProcessPoolExecutor`` has no public
+    handle on them)."""
+
+    def __init__(self, ctx) -> None:
+        self._ctx = ctx
+        self.processes: list = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._ctx, name)
+
+    def Process(self, *args, **kwargs):  # noqa: N802 (multiprocessing's name)
+        p = self._ctx.Process(*args, **kwargs)
+        self.processes.append(p)
+        return p
+
+
+def _run_processes(tasks: list[dict], workers: int, progress: bool, desc: str) -> list[list[dict]]:
+    ctx = _TrackedContext(multiprocessing.get_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    results: list[list[dict] | None] = [None] * len(tasks)
+    try:
+        futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+        with _progress(as_completed(futures), len(tasks), progress, desc) as bar:
+            for f in bar:
+                results[futures[f]] = f.result()
+    except BaseException:  # Ctrl-C (or a broken pool): no worker may outlive the sweep
+        _stop_workers(pool, ctx.processes)
+        raise
+    pool.shutdown(wait=True)
+    return results  # type: ignore[return-value]
+
+
+def _stop_workers(pool: ProcessPoolExecutor, processes: list) -> None:
+    """Cancel what is pending, terminate the workers (SIGTERM, then SIGKILL after 5 s) and reap
+    them; a further Ctrl-C meanwhile is ignored so the clean-up always finishes."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
+    finally:
+        if main and previous is not None:  # None: a handler not set from Python, leave it
+            signal.signal(signal.SIGINT, previous)
+
+
+def _progress(iterable: Iterable | None, total: int, enabled: bool, desc: str):
+    """A progress bar: the notebook widget inside Jupyter when ipywidgets is installed, else the
+    text bar (``tqdm.auto`` would warn "IProgress not found" without ipywidgets)."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(iterable, total=total, disable=not enabled, desc=desc, unit="inst")
 
 
@@ -125,21 +209,25 @@ def run_sweep(sweep: Sweep, backend: str = "process", jobs: int | None = None, p
 
     ``backend``: ``"process"`` (local processes, ``jobs`` workers, default the CPU count),
     ``"serial"`` (this process) or ``"ray"`` (``ray.init()`` on a local cluster unless one is
-    already connected; ``jobs`` caps the CPUs of a local one)."""
+    already connected; ``jobs`` caps the CPUs of a local one).
+
+    Ctrl-C cancels what is pending, terminates the workers and re-raises ``KeyboardInterrupt``
+    (see the module docstring); under the ``spawn`` start method (macOS, Windows) call it from
+    the ``if __name__ == "__main__":`` block of a script."""
     sweep.validate()
     if backend not in BACKENDS:
         raise ValueError(f"backend: unknown backend {backend!r} (choose from {BACKENDS})")
     tasks = sweep.tasks()
     results: list[list[dict] | None] = [None] * len(tasks)
     if backend == "serial" or (backend == "process" and (jobs == 1 or len(tasks) == 1)):
-        for i, t in enumerate(_progress(tasks, len(tasks), progress, sweep.name)):
-            results[i] = run_task(t)
+        with _progress(tasks, len(tasks), progress, sweep.name) as bar:
+            for i, t in enumerate(bar):
+                results[i] = run_task(t)
+                if _interrupted(results[i]):  # a solver caught Ctrl-C: stop the sweep too
+                    raise KeyboardInterrupt
     elif backend == "process":
         workers = jobs or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-            futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
-            for f in _progress(as_completed(futures), len(tasks), progress, sweep.name):
-                results[futures[f]] = f.result()
+        results = _run_processes(tasks, min(workers, len(tasks)), progress, sweep.name)
     else:
         results = _run_ray(tasks, jobs, progress, sweep.name)
     columns = ["sweep", "preset", "users", "seed", *sweep.grid, "method", "status", "objective",
@@ -166,13 +254,20 @@ def _run_ray(tasks: list[dict], jobs: int | None, progress: bool, desc: str) -> 
         index = {ref: i for i, ref in enumerate(refs)}
         out: list[list[dict] | None] = [None] * len(tasks)
         pending = list(refs)
-        bar = _progress(None, len(tasks), progress, desc)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                out[index[ref]] = ray.get(ref)
-                bar.update(1)
-        bar.close()
+        try:
+            with _progress(None, len(tasks), progress, desc) as bar:
+                while pending:
+                    done, pending = ray.wait(pending, num_returns=1)
+                    for ref in done:
+                        out[index[ref]] = ray.get(ref)
+                        bar.update(1)
+        except BaseException:  # Ctrl-C: cancel what is still queued or running, then re-raise
+            for ref in pending:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # already finished or gone
+                    pass
+            raise
         return out  # type: ignore[return-value]
     finally:
         if started:

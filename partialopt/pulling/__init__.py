@@ -1,4 +1,4 @@
-"""The second model (``SPEC_PULLING.md``): joint model selection and pulling across cloudlets with
+"""The second model (``docs/SPEC_PULLING.md``): joint model selection and pulling across cloudlets with
 parameter sharing. Reuses the scheduling model's blocks and zoo; its ILP is
 ``formulations/pulling.py``; every method's result is re-checked by :func:`evaluate_pulling`.
 

@@ -1,4 +1,4 @@
-"""Problem data of the pulling model (``SPEC_PULLING.md``): cloudlets, fine-tuned models with task
+"""Problem data of the pulling model (``docs/SPEC_PULLING.md``): cloudlets, fine-tuned models with task
 types and accuracies, request groups, and the data-transfer cost between cloudlets.
 
 Blocks are SPEC §1's :class:`~partialopt.instance.Block` (``s_j`` bytes); a model here is a
