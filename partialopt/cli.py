@@ -3,44 +3,264 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
 
+from . import __version__
+from .core.errors import InstanceError, OptionError, PartialoptError, SolverError
+from .core.jsonio import json_type, read_json, write_text_atomic
 from .evaluate import evaluate
-from .instance import Instance, InstanceError
+from .instance import Instance
 from .presets import PRESETS, generate
 from .result import Result
-from .solve import METHODS, solve
+from .solve import METHODS, method_options, solve
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_MISSING_DEPENDENCY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EXIT_CODES_HELP = """exit codes:
+  0    ok
+  1    evaluate: the schedule is infeasible (bench: some runs failed; solve: the solver failed)
+  2    bad input: a file, field, option or argument (one line on stderr names it)
+  3    a missing optional dependency (e.g. ray for --backend ray, torch for profile)
+  130  interrupted (Ctrl-C); solve first writes the interrupted result (incumbent + bound)"""
 
 
-def _cmd_generate(args: argparse.Namespace) -> int:
-    inst = generate(args.preset, args.users, args.seed, calibration=args.calibration, loading=args.loading)
-    text = inst.to_json()
-    if args.output:
-        Path(args.output).write_text(text)
-        print(f"wrote {args.output}: {inst.K} users, {len(inst.models)} models, {len(inst.blocks)} blocks")
+# ---------------------------------------------------------------------- argument types
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum`` (argparse names the flag in its message)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number of seconds, got {text!r}")
+    return value
+
+
+# ---------------------------------------------------------------------- output paths
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output(path: str | None, flag: str = "-o", inputs: Iterable[str | Path | None] = (),
+                 create_parent: bool = False) -> None:
+    """Fail early (before any solving) when ``path`` cannot be written as a file: an empty name, a
+    folder, a missing parent folder (unless the command creates it), or one of the input files."""
+    if path is None:
+        return
+    if not str(path).strip():
+        raise OptionError(f"{flag}: empty file name")
+    if str(path).endswith(("/", os.sep)) or Path(path).is_dir():
+        raise OptionError(f"{flag}: {path} is a directory; give a file name")
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        raise OptionError(f"{flag}: {path} exists and is not a regular file")
+    parent = target.parent
+    if parent.exists():
+        if not parent.is_dir():
+            raise OptionError(f"{flag}: {str(Path(path).parent)!r} is not a folder")
+        if not os.access(parent, os.W_OK):
+            raise OptionError(f"{flag}: folder {str(Path(path).parent)!r} is not writable")
+    elif not create_parent:
+        raise OptionError(f"{flag}: folder {str(Path(path).parent)!r} does not exist; create it first")
+    for src in inputs:
+        if src is not None and _same_file(path, src):
+            raise OptionError(f"{flag}: {path} is the same file as the input {src}; write the output elsewhere")
+
+
+# ---------------------------------------------------------------------- method options
+_RANGE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "time_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number of seconds"),
+    "memory_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number"),
+    "threads": (lambda v: v >= 1, "must be an integer >= 1"),
+    "mip_gap": (lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    "seed": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_evals": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_cut_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
+    "samples": (lambda v: v >= 0, "must be an integer >= 0"),
+}
+# options whose default is None but whose value, when given, has a known type
+_TYPE_OF_NONE_DEFAULT: dict[str, type] = {"threads": int, "max_evals": int}
+# options that take a method name or an order of user ids
+_ORDER_OPTIONS = ("start", "warm_start")
+# options that only Python callers can set
+_PYTHON_ONLY = ("customize",)
+
+
+def _check_type(value: Any, expected: type, label: str) -> Any:
+    """``value`` checked against (and, for floats, converted to) the type of the option's default."""
+    if expected is bool:
+        ok = isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok:
+            try:
+                value = float(value)
+            except OverflowError:
+                raise OptionError(f"{label}: number too large") from None
+            if not math.isfinite(value):
+                raise OptionError(f"{label}: must be a finite number, got {value!r}")
+    elif expected is str:
+        ok = isinstance(value, str)
     else:
-        print(text)
-    return 0
+        return value
+    if not ok:
+        raise OptionError(f"{label}: expected {expected.__name__}, got {json_type(value)} {value!r}")
+    return value
+
+
+def _check_order_option(key: str, value: Any, instance: Instance, label: str) -> Any:
+    """``start``/``warm_start``: a method name (``"best"`` too for ``start``), a list of distinct
+    user ids (or indices) of the instance, or (``warm_start``) null/false for none."""
+    if key == "warm_start" and (value is None or value is False):
+        return value
+    names = sorted(METHODS) + (["best"] if key == "start" else [])
+    if isinstance(value, str):
+        if value not in names:
+            raise OptionError(f"{label}: unknown method {value!r} (choose from {names}, or give a JSON "
+                              f"list of user ids)")
+        return value
+    if not isinstance(value, list):
+        raise OptionError(f"{label}: expected a method name or a JSON list of user ids, got {json_type(value)}")
+    seen: set[int] = set()
+    for i, u in enumerate(value):
+        if isinstance(u, str) and u in instance.user_index:
+            k = instance.user_index[u]
+        elif isinstance(u, int) and not isinstance(u, bool) and 0 <= u < instance.K:
+            k = u
+        else:
+            raise OptionError(f"{label}[{i}]: {u!r} is not a user of the instance (ids like "
+                              f"{instance.users[0].id!r}, or indices 0..{instance.K - 1})")
+        if k in seen:
+            raise OptionError(f"{label}[{i}]: user {u!r} appears more than once")
+        seen.add(k)
+    return value
+
+
+def _check_option(key: str, value: Any, default: Any, instance: Instance, label: str) -> Any:
+    if key in _PYTHON_ONLY:
+        raise OptionError(f"{label}: takes a Python callable; it cannot be set from the command line")
+    if key in _ORDER_OPTIONS:
+        return _check_order_option(key, value, instance, label)
+    if value is None:
+        if default is None:
+            return None
+        raise OptionError(f"{label}: must not be null (default {default!r})")
+    expected = type(default) if default is not None else _TYPE_OF_NONE_DEFAULT.get(key, object)
+    value = _check_type(value, expected, label)
+    if key in _RANGE_CHECKS and isinstance(value, (int, float)):
+        ok, rule = _RANGE_CHECKS[key]
+        if not ok(value):
+            raise OptionError(f"{label}: {rule}, got {value!r}")
+    return value
+
+
+def validate_options(method: str, options: Mapping[str, Any], instance: Instance,
+                     labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Check method options before solving: known names (``method_options``), the default's type,
+    ranges (``time_limit`` > 0, ``threads`` >= 1, ``mip_gap`` in [0, 1], ...) and user ids of
+    ``start``/``warm_start`` orders. ``labels`` maps a name to how the user wrote it (``--time-limit``).
+    Raises :class:`OptionError` naming the option; returns the (float-converted) options."""
+    accepted = method_options(method)
+    labels = labels or {}
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        label = labels.get(key, f"--option {key}")
+        if key not in accepted:
+            raise OptionError(f"{label}: method {method!r} has no option {key!r} "
+                              f"(accepted: {', '.join(sorted(accepted)) or 'none'})")
+        out[key] = _check_option(key, value, accepted[key], instance, label)
+    return out
 
 
 def _parse_option(text: str) -> tuple[str, object]:
-    if "=" not in text:
-        raise SystemExit(f"--option: expected KEY=VALUE, got {text!r}")
-    key, value = text.split("=", 1)
+    """``KEY=VALUE``: the value as JSON when it parses (``5``, ``true``, ``["u1","u2"]``), else the text."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+        raise OptionError(f"--option: expected KEY=VALUE with KEY an option name, got {text!r}")
     try:
         return key, json.loads(value)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return key, value
 
 
+def _collect_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """Options from ``--option`` and the ``--time-limit``/``--seed`` shortcuts, and how each was spelled."""
+    options: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    for text in args.option or []:
+        key, value = _parse_option(text)
+        if key in options:
+            raise OptionError(f"--option {key}: given twice")
+        options[key], labels[key] = value, f"--option {key}"
+    for key, flag in (("time_limit", "--time-limit"), ("seed", "--seed")):
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key in options:
+            raise OptionError(f"{flag}: also given as --option {key}; give it once")
+        options[key], labels[key] = value, flag
+    return options, labels
+
+
+# ---------------------------------------------------------------------- commands
+def _load_calibration(path: str | None):
+    """A calibration file read up front, so that its errors name the file."""
+    if path is None:
+        return None
+    from .presets.calibration import load
+
+    if not isinstance(read_json(path, "calibration"), dict):
+        raise InstanceError(f"{path}: expected a JSON object (a calibration from 'partialopt profile')")
+    try:
+        return load(path)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InstanceError(f"{path}: {exc}") from None
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    check_output(args.output, "-o", inputs=[args.calibration])
+    cal = _load_calibration(args.calibration)
+    inst = generate(args.preset, args.users, args.seed, calibration=cal, loading=args.loading)
+    text = inst.to_json()
+    if args.output:
+        write_text_atomic(args.output, text)
+        print(f"wrote {args.output}: {inst.K} users, {len(inst.models)} models, {len(inst.blocks)} blocks")
+    else:
+        print(text)
+    return EXIT_OK
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
+    check_output(args.output, "-o", inputs=[args.instance])
     inst = Instance.load(args.instance)
-    options = dict(_parse_option(o) for o in args.option or [])
-    if args.time_limit is not None:
-        options["time_limit"] = args.time_limit
-    if args.seed is not None:
-        options["seed"] = args.seed
+    options, labels = _collect_options(args)
+    options = validate_options(args.method, options, inst, labels)
     res = solve(inst, method=args.method, **options)
     if args.output:
         res.save(args.output)
@@ -48,29 +268,37 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     gap = "-" if res.gap is None else f"{100 * res.gap:.2f}%"
     print(f"{res.method}: status={res.status} served={res.objective}/{inst.K} bound={bound} gap={gap} "
           f"time={res.wall_time:.3f}s" + (f" -> {args.output}" if args.output else ""))
-    return 0
+    return EXIT_INTERRUPTED if res.status == "interrupted" else EXIT_OK
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     inst = Instance.load(args.instance)
     res = Result.load(args.result)
-    ev = evaluate(inst, res.order, res.bandwidth or None)
+    try:
+        ev = evaluate(inst, res.order, res.bandwidth or None)
+    except ValueError as exc:  # the result does not fit this instance (unknown user ids, ...)
+        raise InstanceError(f"{args.result}: {exc}") from None
     print(f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / {inst.server.total_bandwidth:.6g} Hz"
           f" ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); makespan {ev.makespan:.6g} s")
     for v in ev.violations:
         print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
     print("feasible" if ev.feasible else "INFEASIBLE")
-    return 0 if ev.feasible else 1
+    return EXIT_OK if ev.feasible else EXIT_INFEASIBLE
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .experiments import add_reference, named_sweep, pivot_means, run_sweep
 
-    sweep, x = named_sweep(args.sweep, seeds=args.seeds, small=args.small)
     out = Path(args.output or f"bench_out/{args.sweep}.csv")
+    plot = Path(args.plot) if args.plot else out.with_suffix(".png")
+    check_output(str(out), "-o", create_parent=True)
+    if _same_file(out, plot):
+        raise OptionError(f"--plot: {plot} is also the CSV output (-o); give the plot another name")
+    check_output(str(plot), "--plot", create_parent=True)
+    sweep, x = named_sweep(args.sweep, seeds=args.seeds, small=args.small)
     df = add_reference(run_sweep(sweep, backend=args.backend, jobs=args.jobs, progress=not args.no_progress))
     out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
+    write_text_atomic(out, df.to_csv(index=False))
     print(f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
           f"instances x {len(sweep.methods)} methods, backend {args.backend}")
     rows = ["preset", x] if len(sweep.presets) > 1 else [x]
@@ -83,7 +311,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     bad = df[df["status"] == "error"]
     if len(bad):
         print(f"\n{len(bad)} error row(s); first: {bad['note'].iloc[0]}", file=sys.stderr)
-    plot = Path(args.plot) if args.plot else out.with_suffix(".png")
     _bench_plot(df, x, args.sweep, plot)
     print(f"\nwrote {out} and {plot}")
     return 1 if len(bad) else 0
@@ -111,19 +338,23 @@ def _bench_plot(df, x: str, name: str, path: Path) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(Path(args.output_dir), users=args.users, seed=args.seed)
-    return 0
+    out_dir = Path(args.output_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OptionError(f"--output-dir: {out_dir} exists and is not a folder")
+    run_demo(out_dir, users=args.users, seed=args.seed)
+    return EXIT_OK
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
     from .profiling import DEFAULT_ARCHS, ProfileError, profile
 
+    check_output(args.output, "-o")
     try:
         cal = profile(args.output, archs=args.arch or DEFAULT_ARCHS,
                       repeats=args.repeats, device=args.device)
     except ProfileError as exc:
         print(f"partialopt profile: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_MISSING_DEPENDENCY
     for source in ("pinned", "pageable", "disk"):
         try:
             f = cal.fit(source)
@@ -145,14 +376,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="partialopt",
         description="Scheduling and bandwidth allocation for parameter-sharing edge inference.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"partialopt {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)", epilog=_presets_epilog(),
+    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)",
+                       epilog=_presets_epilog() + "\n\n" + EXIT_CODES_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("preset", choices=list(PRESETS), metavar="PRESET", help="instance preset (listed below)")
-    g.add_argument("--users", "-k", type=int, default=10, help="number of users K (default 10)")
-    g.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--users", "-k", type=_int_at_least(1), default=10, help="number of users K (default 10)")
+    g.add_argument("--seed", "-s", type=_int_at_least(0), default=0, help="random seed (default 0)")
     g.add_argument("--calibration", help="calibration JSON from 'partialopt profile' (realistic presets; "
                    "default: the bundled H100 measurements)")
     g.add_argument("--loading", choices=["pinned", "pageable", "disk"],
@@ -160,18 +394,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", help="output file (default: stdout)")
     g.set_defaults(func=_cmd_generate)
 
-    s = sub.add_parser("solve", help="solve an instance file with one method")
+    s = sub.add_parser("solve", help="solve an instance file with one method", epilog=EXIT_CODES_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("instance", help="instance JSON file")
     s.add_argument("--method", "-m", default="greedy" if "greedy" in METHODS else "edf",
                    choices=sorted(METHODS), help="solution method")
-    s.add_argument("--time-limit", type=float, help="time limit in seconds (methods that take one)")
-    s.add_argument("--seed", type=int, help="random seed (methods that take one)")
+    s.add_argument("--time-limit", type=_positive_seconds, help="time limit in seconds (methods that take one)")
+    s.add_argument("--seed", type=_int_at_least(0), help="random seed (methods that take one)")
     s.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="extra method option, value parsed as JSON (repeatable), e.g. formulation=\"arc\"")
+                   help="extra method option, value parsed as JSON when it parses (repeatable), e.g. "
+                   "formulation=position, threads=4, warm_start='[\"u0\",\"u3\"]'; checked against the "
+                   "method's options before solving")
     s.add_argument("-o", "--output", help="result JSON file")
     s.set_defaults(func=_cmd_solve)
 
-    e = sub.add_parser("evaluate", help="check a result against an instance; exit 1 if infeasible")
+    e = sub.add_parser("evaluate", help="check a result against an instance; exit 1 if infeasible",
+                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("instance", help="instance JSON file")
     e.add_argument("result", help="result JSON file (bandwidth optional: closed form used if absent)")
     e.set_defaults(func=_cmd_evaluate)
@@ -180,22 +418,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="run a named sweep; print tables, write CSV and a plot",
                        epilog="sweeps:\n" + "\n".join(f"  {k:<10} {(v.__doc__ or '').strip().splitlines()[0]}"
-                                                       for k, v in SWEEPS.items()),
+                                                       for k, v in SWEEPS.items()) + "\n\n" + EXIT_CODES_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("sweep", choices=list(SWEEPS), metavar="SWEEP", help="named sweep (listed below)")
-    b.add_argument("--seeds", type=int, default=5, help="seeds per point: 0..N-1 (default 5)")
+    b.add_argument("--seeds", type=_int_at_least(1), default=5, help="seeds per point: 0..N-1 (default 5)")
     b.add_argument("--small", action="store_true", help="small sizes (seconds; for smoke tests)")
     b.add_argument("--backend", choices=BACKENDS, default="process",
                    help="process (local processes, default), serial, or ray (needs the 'ray' extra)")
-    b.add_argument("--jobs", type=int, help="parallel workers (default: all CPUs)")
+    b.add_argument("--jobs", type=_int_at_least(1), help="parallel workers (default: all CPUs)")
     b.add_argument("-o", "--output", help="CSV file (default bench_out/SWEEP.csv)")
     b.add_argument("--plot", help="PNG file (default: the CSV's name with .png)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(func=_cmd_bench)
 
     d = sub.add_parser("demo", help="solve a small preset with every method, print a table, write a plot")
-    d.add_argument("--users", type=int, default=8, help="number of users (default 8)")
-    d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    d.add_argument("--users", type=_int_at_least(1), default=8, help="number of users (default 8)")
+    d.add_argument("--seed", type=_int_at_least(0), default=1, help="random seed (default 1)")
     d.add_argument("--output-dir", default="demo_out", help="where to write demo.csv and demo.png")
     d.set_defaults(func=_cmd_demo)
 
@@ -204,19 +442,48 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("-o", "--output", default="calibration.json", help="calibration file (default calibration.json)")
     pr.add_argument("--arch", action="append", help="architecture to measure (repeatable; default: the 7 of the "
                     "bundled H100 data)")
-    pr.add_argument("--repeats", type=int, default=20, help="timed copies per block; the median is kept (default 20)")
+    pr.add_argument("--repeats", type=_int_at_least(1), default=20,
+                    help="timed copies per block; the median is kept (default 20)")
     pr.add_argument("--device", default="cuda", help="torch device (default cuda)")
     pr.set_defaults(func=_cmd_profile)
     return p
 
 
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (an OSError as ``path: reason``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _is_own_module(exc: ImportError) -> bool:
+    """An ImportError inside partialopt itself is a bug, not a missing optional dependency."""
+    return (exc.name or "").split(".")[0] in ("partialopt", "formulations")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see ``EXIT_CODES_HELP``). Bad input, a missing
+    optional dependency and Ctrl-C end with one line on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
+    prog = f"partialopt {args.command}"
     try:
         return args.func(args)
-    except (InstanceError, ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"partialopt {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ImportError as exc:
+        if _is_own_module(exc):
+            raise
+        print(f"{prog}: missing optional dependency: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
+    except SolverError as exc:
+        print(f"{prog}: solver failed: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except (PartialoptError, ValueError, TypeError, OSError) as exc:
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Trust, limits and faults:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -37,19 +36,13 @@ from .bandwidth import latest_starts
 from .bounds import cheap_bound
 from .core import interrupt
 from .core.errors import OptionError
-from .core.highs import Budget, HighsRunner
+from .core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, check_memory_limit
 from .core.status import Status
 from .evaluate import Timeline, is_feasible_order, order_gaps
 from .instance import Instance
 from .result import Result
 
 FORMULATION_NAMES = ("position", "arc")
-MEMORY_LIMIT_MB = 2048.0
-"""Default cap on the estimated memory of a Pyomo model plus its HiGHS copy (MB)."""
-# Measured on this project's machines (benchmarks/time_limits.py): Pyomo building plus loading
-# into HiGHS costs about 3-8 us and 170-470 bytes per nonzero; the estimates take the high ends.
-SECONDS_PER_NONZERO = 8e-6
-BYTES_PER_NONZERO = 500.0
 
 
 def _formulation(name: str):
@@ -73,15 +66,6 @@ def _warm_order(instance: Instance, warm_start: Any) -> list[int]:
     if not is_feasible_order(instance, idx):
         raise OptionError("warm_start: the given schedule is infeasible")
     return idx
-
-
-@dataclass
-class SizeEstimate:
-    """Estimated size of a formulation's model before it is built."""
-
-    nonzeros: int
-    seconds: float
-    megabytes: float
 
 
 def estimate_size(instance: Instance, formulation: str) -> SizeEstimate:
@@ -110,26 +94,14 @@ def estimate_size(instance: Instance, formulation: str) -> SizeEstimate:
         blocks = sum(len(instance.models[int(arr.model[k])].blocks) for k in cand)
         J = len(instance.blocks)
         nnz = 9.0 * n * N + N * (J + 2.0 * blocks) + float(due.sum()) + 12.0 * n
-    return SizeEstimate(int(nnz), nnz * SECONDS_PER_NONZERO, nnz * BYTES_PER_NONZERO / 1e6)
+    return SizeEstimate(int(nnz))
 
 
 def _check_common(time_limit: float, threads: int | None, memory_limit: float) -> Budget:
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise OptionError(f"threads: must be an integer >= 1, got {threads!r}")
-    if not (isinstance(memory_limit, (int, float)) and memory_limit > 0):
-        raise OptionError(f"memory_limit: must be a positive number of MB, got {memory_limit!r}")
+    check_memory_limit(memory_limit)
     return Budget(time_limit)
-
-
-def _too_big(est: SizeEstimate, budget: Budget, memory_limit: float) -> str:
-    """Why the model must not be built ("" when it may)."""
-    if est.megabytes > memory_limit:
-        return (f"the model would take about {est.megabytes:.0f} MB ({est.nonzeros:,} nonzeros) "
-                f"> memory_limit {memory_limit:g} MB")
-    if est.seconds > budget.left():
-        return (f"building the model would take about {est.seconds:.1f} s ({est.nonzeros:,} nonzeros) "
-                f"> the {max(budget.left(), 0):.1f} s left of time_limit")
-    return ""
 
 
 def milp(
@@ -204,7 +176,7 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
         return done(Status.INTERRUPTED)
     est = estimate_size(instance, formulation)
     stats["estimated_nonzeros"] = est.nonzeros
-    why = _too_big(est, budget, memory_limit)
+    why = est.refusal(budget, memory_limit)
     if why:
         return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
     model = form.build(instance)
@@ -319,7 +291,7 @@ def lp_bound(instance: Instance, formulation: str = "position", time_limit: floa
         if bound == 0:
             return done(Status.OPTIMAL)
         est = estimate_size(instance, formulation)
-        why = _too_big(est, budget, memory_limit)
+        why = est.refusal(budget, memory_limit)
         if why:
             return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
         model = form.build(instance)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .core.errors import InstanceError
+from .core.jsonio import check_numbers, json_type, parse_json, read_json, write_text_atomic
 
 if TYPE_CHECKING:
     from .arrays import ProblemArrays
@@ -147,19 +148,33 @@ class JsonFile:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_json(cls, text: str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InstanceError(f"instance: not valid JSON ({exc})") from None
-        return cls.from_dict(data)
+    def from_json(cls, text: str | bytes, source: str = "instance"):
+        """Parse and validate JSON text; messages start with ``source`` for JSON errors and with the
+        field path (``users[0].deadline``) for invalid data."""
+        return cls._from_data(parse_json(text, source, "instance"), None)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
+        """Write the JSON form atomically (temporary file + rename in the same folder)."""
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | Path):
-        return cls.from_json(Path(path).read_text())
+        """Read and validate a file; every error is an :class:`InstanceError` starting with the path."""
+        return cls._from_data(read_json(path, "instance"), str(path))
+
+    @classmethod
+    def _from_data(cls, data: Any, source: str | None):
+        try:
+            if not isinstance(data, dict):
+                raise InstanceError(f"expected a JSON object (an instance), got {json_type(data)}")
+            check_numbers(data)
+            return cls.from_dict(data)
+        except InstanceError as exc:
+            if source is None:
+                raise
+            raise InstanceError(f"{source}: {exc}") from None
+        except (TypeError, OverflowError) as exc:  # a value of a type the validation does not expect
+            raise InstanceError(f"{source or 'instance'}: invalid data ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,7 @@ class Instance(JsonFile):
         e = {m.id: m.inference_time for m in self.models}
         for i, u in enumerate(self.users):
             p = f"users[{i}]"
+            _ident(f"{p}.model", u.model)
             if u.model not in model_ids:
                 raise InstanceError(f"{p}.model: unknown model id {u.model!r}")
             _number(f"{p}.data_bits", u.data_bits)
@@ -222,6 +238,8 @@ class Instance(JsonFile):
                         raise InstanceError(f"{p}.{name}: required when server.rate is 'shannon'")
                     _number(f"{p}.{name}", val, positive=True)
         init = self.server.initial_model
+        if init is not None:
+            _ident("server.initial_model", init)
         if init is not None and init not in model_ids:
             raise InstanceError(f"server.initial_model: unknown model id {init!r}")
 
@@ -335,6 +353,10 @@ class Instance(JsonFile):
         schema = d.get("schema")
         if schema != SCHEMA:
             raise InstanceError(f"schema: unknown schema version {schema!r} (expected {SCHEMA!r})")
+        unknown = sorted(set(d) - {"schema", "server", "blocks", "models", "users", "meta"})
+        if unknown:
+            raise InstanceError(f"{unknown[0]}: unknown field (an instance has schema, server, blocks, models, "
+                                "users and meta)")
         for key in ("server", "blocks", "models", "users"):
             if key not in d:
                 raise InstanceError(f"{key}: missing field")
@@ -348,8 +370,16 @@ class Instance(JsonFile):
             _build(User, f"users[{i}]", u, required=("id", "model", "data_bits", "deadline"))
             for i, u in enumerate(_list("users", d["users"]))
         ]
-        return cls(server, tuple(blocks), tuple(models), tuple(users), dict(d.get("meta") or {}))
+        return cls(server, tuple(blocks), tuple(models), tuple(users), _meta(d.get("meta")))
 
+
+def _meta(value: Any) -> dict[str, Any]:
+    """``meta``: a JSON object of free-form annotations (absent or null: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InstanceError(f"meta: expected a JSON object, got {json_type(value)}")
+    return dict(value)
 
 
 def _list(path: str, value: Any) -> list:

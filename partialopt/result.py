@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .core.errors import InstanceError
+from .core.jsonio import check_numbers, json_type, read_json, write_text_atomic
 from .core.status import STATUSES
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
@@ -108,23 +111,121 @@ class Result:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Result":
+        """Validate and build a result from its JSON form; an :class:`InstanceError` names the field
+        (``order: expected a list of user ids, got str``). ``method``, ``status``, ``bandwidth`` and
+        ``objective`` may be omitted (``unknown``, ``feasible``, none: closed form, ``len(order)``)."""
+        if not isinstance(d, Mapping):
+            raise InstanceError(f"expected a JSON object (a result), got {json_type(d)}")
         if d.get("schema") != SCHEMA:
-            raise ValueError(f"schema: unknown result schema {d.get('schema')!r} (expected {SCHEMA!r})")
+            raise InstanceError(f"schema: unknown result schema {d.get('schema')!r} (expected {SCHEMA!r})")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in d if k != "schema" and k not in known)
+        if unknown:
+            raise InstanceError(f"{unknown[0]}: unknown field (a result has {sorted(known)})")
         if "order" not in d:
-            raise ValueError("order: missing field")
-        kw = {k: v for k, v in d.items() if k != "schema"}
-        kw.setdefault("method", "unknown")
-        kw.setdefault("status", "feasible")
-        kw.setdefault("bandwidth", {})
-        kw.setdefault("objective", len(kw["order"]))
+            raise InstanceError("order: missing field (the served user ids in service order)")
+        order = _order(d["order"])
+        kw: dict[str, Any] = {"order": order}
+        kw["method"] = _text("method", d.get("method", "unknown"))
+        kw["status"] = _status(d.get("status", "feasible"))
+        kw["bandwidth"] = _number_map("bandwidth", d.get("bandwidth"))
+        kw["objective"] = _count("objective", d.get("objective", len(order)))
+        for name in ("bound", "gap"):
+            kw[name] = _optional_number(name, d.get(name))
+        kw["wall_time"] = _optional_number("wall_time", d.get("wall_time")) or 0.0
+        kw["start"] = _number_map("start", d.get("start"))
+        kw["finish"] = _number_map("finish", d.get("finish"))
+        stats = d.get("stats")
+        if stats is not None and not isinstance(stats, Mapping):
+            raise InstanceError(f"stats: expected a JSON object, got {json_type(stats)}")
+        kw["stats"] = dict(stats or {})
         return cls(**kw)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
+        """Write the JSON form atomically (temporary file + rename in the same folder)."""
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> "Result":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """Read and validate a result file; every error is an :class:`InstanceError` starting with the path."""
+        try:
+            data = read_json(path, "result")
+            check_numbers(data)
+            return cls.from_dict(data)
+        except InstanceError as exc:
+            if str(exc).startswith(f"{path}: "):
+                raise
+            raise InstanceError(f"{path}: {exc}") from None
+
+
+def _order(value: Any) -> list[str]:
+    """``order``: a list of distinct non-empty user id strings."""
+    if not isinstance(value, list):
+        raise InstanceError(f"order: expected a list of user ids, got {json_type(value)}")
+    seen: set[str] = set()
+    for i, u in enumerate(value):
+        if not isinstance(u, str) or not u:
+            raise InstanceError(f"order[{i}]: expected a user id (a non-empty string), got {u!r}")
+        if u in seen:
+            raise InstanceError(f"order[{i}]: user {u!r} appears more than once")
+        seen.add(u)
+    return list(value)
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InstanceError(f"{name}: expected a string, got {json_type(value)}")
+    return value
+
+
+def _status(value: Any) -> str:
+    if not isinstance(value, str) or value not in STATUSES:
+        raise InstanceError(f"status: unknown status {value!r} (choose from {list(STATUSES)})")
+    return value
+
+
+def _finite(name: str, value: Any) -> float:
+    """A finite JSON number (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InstanceError(f"{name}: expected a number, got {json_type(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        raise InstanceError(f"{name}: number too large") from None
+    if not math.isfinite(v):
+        raise InstanceError(f"{name}: must be finite, got {v!r}")
+    return v
+
+
+def _optional_number(name: str, value: Any) -> float | None:
+    """A finite non-negative number, or None for null/absent."""
+    if value is None:
+        return None
+    v = _finite(name, value)
+    if v < 0:
+        raise InstanceError(f"{name}: must be >= 0, got {value!r}")
+    return v
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InstanceError(f"{name}: expected a non-negative integer, got {value!r}")
+    return value
+
+
+def _number_map(name: str, value: Any) -> dict[str, float]:
+    """``bandwidth``/``start``/``finish``: user id -> finite non-negative number (null/absent: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InstanceError(f"{name}: expected a JSON object (user id -> number), got {json_type(value)}")
+    out: dict[str, float] = {}
+    for k, v in value.items():
+        field_name = f"{name}[{k!r}]"
+        if v is None:
+            raise InstanceError(f"{field_name}: expected a number, got null")
+        out[str(k)] = float(_optional_number(field_name, v))
+    return out

@@ -33,6 +33,12 @@ from . import interrupt
 from .status import Status
 
 DEFAULT_THREADS = 1
+MEMORY_LIMIT_MB = 2048.0
+"""Default cap on the estimated memory of a Pyomo model plus its HiGHS copy (MB)."""
+# Measured on this project's machines (benchmarks/time_limits.py): Pyomo building plus loading
+# into HiGHS costs about 3-8 us and 170-470 bytes per nonzero; the estimates take the high ends.
+SECONDS_PER_NONZERO = 8e-6
+BYTES_PER_NONZERO = 500.0
 
 # HiGHS model status name -> our status of one solve
 _STATUS_OF = {
@@ -93,6 +99,40 @@ class Budget:
         if _faults.get("build") == "timeout":
             self._spent = True
         return self.spent()
+
+
+@dataclass
+class SizeEstimate:
+    """Estimated size of a model before it is built: nonzeros of its constraint matrix, and the
+    time and memory that building it in Pyomo and loading it into HiGHS would take."""
+
+    nonzeros: int
+
+    @property
+    def seconds(self) -> float:
+        return self.nonzeros * SECONDS_PER_NONZERO
+
+    @property
+    def megabytes(self) -> float:
+        return self.nonzeros * BYTES_PER_NONZERO / 1e6
+
+    def refusal(self, budget: Budget, memory_limit: float) -> str:
+        """Why the model must not be built ("" when it may): it would not fit in ``memory_limit``
+        MB, or building it would take longer than the time left."""
+        if self.megabytes > memory_limit:
+            return (f"the model would take about {self.megabytes:.0f} MB ({self.nonzeros:,} nonzeros) "
+                    f"> memory_limit {memory_limit:g} MB")
+        if self.seconds > budget.left():
+            return (f"building the model would take about {self.seconds:.1f} s ({self.nonzeros:,} nonzeros) "
+                    f"> the {max(budget.left(), 0):.1f} s left of time_limit")
+        return ""
+
+
+def check_memory_limit(memory_limit: float) -> None:
+    if isinstance(memory_limit, bool) or not isinstance(memory_limit, (int, float)) or not memory_limit > 0:
+        from .errors import OptionError
+
+        raise OptionError(f"memory_limit: must be a positive number of MB, got {memory_limit!r}")
 
 
 @dataclass

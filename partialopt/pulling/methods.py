@@ -22,7 +22,7 @@ from formulations import pulling as form
 
 from ..core import interrupt
 from ..core.errors import SolverError
-from ..core.highs import Budget, HighsRunner, SolveReport
+from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
 from ..core.status import Status
 from .evaluate import PullingSolution, evaluate_pulling, pull_bytes
 from .instance import PullingInstance
@@ -116,8 +116,20 @@ def assign(inst: PullingInstance, placement: Mapping[str, Sequence[str]], sharin
     return PullingSolution({c: tuple(ms) for c, ms in placement.items()}, sol.assignment)
 
 
+def estimate_size(inst: PullingInstance, sharing: bool = True) -> SizeEstimate:
+    """Nonzeros of :mod:`formulations.pulling`'s matrix, counted from the instance: block
+    presence ``2 C sum_m |J_m|`` and storage ``C J`` (or ``C M`` without sharing), and per
+    eligible triple (r, c, m) one entry in each of compute, serve-only-placed (two) and assign."""
+    C = len(inst.cloudlets)
+    E = C * sum(len(e) for e in inst.eligible)
+    memberships = sum(len(J) for J in inst.model_blocks)
+    nnz = (2 * C * memberships + C * len(inst.blocks)) if sharing else C * len(inst.models)
+    return SizeEstimate(int(nnz + 4 * E + len(inst.groups)))
+
+
 def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, sharing: bool = True,
-        integral_z: bool = False, threads: int | None = None) -> PullingResult:
+        integral_z: bool = False, threads: int | None = None,
+        memory_limit: float = MEMORY_LIMIT_MB) -> PullingResult:
     """The ILP of :mod:`formulations.pulling` solved by HiGHS. ``status`` is ``optimal`` only when
     HiGHS proves it (relative gap <= ``mip_gap``, and the evaluator's objective meets the bound);
     a time limit (model building included), an interrupt or a solver error returns the best
@@ -125,8 +137,11 @@ def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, s
     :func:`cheap_lower_bound`) and the status; HiGHS's own status is ``stats["termination"]``.
     A dual bound above the incumbent's checked delay is not believed: the model is solved again
     without presolve, and if that disagrees too the status is ``error``. ``sharing=False`` solves
-    the system without parameter sharing."""
+    the system without parameter sharing. ``memory_limit`` (MB) and the time left are checked
+    against the model's estimated size before it is built (:func:`estimate_size`); a model that
+    would not fit is not built (status ``time_limit``)."""
     budget = Budget(time_limit)
+    check_memory_limit(memory_limit)
     name = "ilp" if sharing else "ilp_no_sharing"
     with interrupt.interruptible():
         best = trivial_solution(inst)
@@ -141,6 +156,9 @@ def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, s
                 out.status = str(Status.FEASIBLE)  # never claim optimality the bound does not show
             return out
 
+        why = estimate_size(inst, sharing).refusal(budget, memory_limit)
+        if why:
+            return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
         model = form.build(inst, sharing=sharing, integral_z=integral_z)
         if budget.check_build():
             return done(Status.TIME_LIMIT, limit="model building used up time_limit")
@@ -277,10 +295,11 @@ def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
     return _result(inst, "most_popular", assign(inst, placement, sharing), t0, sharing=sharing)
 
 
-def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None) -> PullingResult:
+def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None,
+               memory_limit: float = MEMORY_LIMIT_MB) -> PullingResult:
     """Baseline: the optimal placement of a system without parameter sharing (every model pulled
     and stored in full), judged in that system (``sharing=False``)."""
-    res = ilp(inst, time_limit=time_limit, sharing=False, threads=threads)
+    res = ilp(inst, time_limit=time_limit, sharing=False, threads=threads, memory_limit=memory_limit)
     res.method = "no_sharing"
     return res
 

@@ -45,7 +45,7 @@ from scipy.sparse.csgraph import csgraph_from_dense, dijkstra
 
 from ..instance import InstanceError, _ident, _number
 from ..core import interrupt
-from ..core.highs import Budget
+from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit
 from ..core.status import Status
 from .methods import _solve, solve_lp
 
@@ -273,7 +273,7 @@ def _model(inst: SplitInstance, relax: bool, sharing: bool = True) -> tuple[pyo.
 
 
 def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = True,
-              threads: int | None = None) -> SplitResult:
+              threads: int | None = None, memory_limit: float = MEMORY_LIMIT_MB) -> SplitResult:
     """Exact: one binary per (request, option), one option each, compute per cloudlet.
     ``sharing=False`` solves the system without common knowledge (the baseline).
 
@@ -282,12 +282,14 @@ def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = Tru
     lower bound (HiGHS's, or ``sum_q min_o delay_{q,o}``: the problem without compute limits)
     and the status; ``stats["termination"]`` is HiGHS's own status."""
     budget = Budget(time_limit)
+    check_memory_limit(memory_limit)
     name = "split_ilp" if sharing else "split_ilp_no_sharing"
     with interrupt.interruptible():
-        m, opts = _model(inst, relax=False, sharing=sharing)
+        opts = [inst.options(q, sharing) for q in range(len(inst.requests))]
         best = {r.id: (DC, DC, DC) for r in inst.requests}
         bound = float(sum(min(o[3] for o in opts[q]) for q in range(len(opts))))
-        stats: dict[str, Any] = {"options": len(m.O), "termination": None, "cheap_bound": bound}
+        n_options = sum(len(o) for o in opts)
+        stats: dict[str, Any] = {"options": n_options, "termination": None, "cheap_bound": bound}
 
         def done(status: Status, **extra: Any) -> SplitResult:
             stats.update(extra)
@@ -298,6 +300,10 @@ def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = Tru
                 status = Status.FEASIBLE  # never claim optimality the bound does not show
             return SplitResult(name, str(status), best, total, bound, budget.elapsed(), stats)
 
+        why = SizeEstimate(3 * n_options).refusal(budget, memory_limit)  # objective, choose-one, compute
+        if why:
+            return done(Status.TIME_LIMIT, limit=f"model not built: {why}")
+        m, opts = _model(inst, relax=False, sharing=sharing)
         if budget.check_build():
             return done(Status.TIME_LIMIT, limit="model building used up time_limit")
         rep = _solve(m, budget.left(), 1e-9, threads)
