@@ -1,7 +1,7 @@
 """Exact Pyomo formulations of the partialopt problems (no solver calls here).
 
 Each module exposes ``build(instance, ...) -> pyomo.ConcreteModel`` and ``extract(model) -> order``
-(user indices in service order); components carry the names of SPEC.md's symbols and each
+(user indices in service order); components carry the names of docs/SPEC.md's symbols and each
 module's docstring gives the equations. Build, add your own constraints, solve with any Pyomo
 MILP solver::
 
@@ -15,13 +15,13 @@ The spectrum budget enters through tangent cuts of the convex ``beta`` (``m.cuts
 of the model as built is therefore an outer approximation (an upper bound). The runner
 ``partialopt.exact`` adds cuts until the incumbent passes the exact check.
 
-``pulling`` is the ILP of the second model (``SPEC_PULLING.md``: model selection and pulling
+``pulling`` is the ILP of the second model (``docs/SPEC_PULLING.md``: model selection and pulling
 across cloudlets); its ``extract`` returns a placement and an assignment, and
 ``partialopt.pulling`` solves it.
 """
 from . import arc, position, pulling
 
-# formulations of the scheduling MILP (SPEC.md), selectable by `milp(formulation=...)`
+# formulations of the scheduling MILP (docs/SPEC.md), selectable by `milp(formulation=...)`
 FORMULATIONS = {"position": position, "arc": arc}
 
 __all__ = ["arc", "position", "pulling", "FORMULATIONS"]

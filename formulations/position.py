@@ -4,7 +4,13 @@ Sets: candidate users ``K`` (:meth:`ProblemArrays.servable`), positions
 ``N = 1..Nmax`` (``Nmax`` = Moore-Hodgson bound), models ``M``, blocks ``J``.
 Parameters: ``e_k``, ``T_k``, block load cost ``c_j = alpha n_j + s_j / v``, membership
 ``A_mj``, blocks resident at time 0 ``a0_j``, horizon ``H = max_k T_k``, upload floor
-``tmin_k = D_k / r_k(B)`` (:meth:`ProblemArrays.start_floor`).
+``tmin_k = D_k / r_k(B_tol)`` (:meth:`ProblemArrays.start_floor`).
+Deadlines are the judge's ``T_k := T_tol,k = T_k (1 + TIME_RTOL)`` and the budget
+``B := B_tol`` (:mod:`partialopt.core.tolerances`), so the MILP relaxes the judge and its bound
+is valid for every schedule the judge accepts. Times (``S``, ``F``, ``E``, ``s``, ``c_j``, ``e_k``,
+``T_k``, ``H``) are in units of ``m.time_scale`` seconds (:func:`formulations.common.time_scale`:
+1 unless the shortest deadline is outside
+``[1e-2, 1e3]`` s).
 
 Variables: ``z[k,n]`` = 1 iff user k is served at position n; ``u[j,n]`` in [0,1] = block j is
 loaded before position n; ``S[n], F[n]`` start/finish of position n (``E[n]`` model-ready
@@ -39,7 +45,7 @@ from partialopt.loading import block_costs, membership
 
 from .common import (
     add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
-    moore_hodgson_bound, set_clamped,
+    moore_hodgson_bound, row, set_clamped, time_scale,
 )
 
 
@@ -49,13 +55,16 @@ def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) ->
     cand = arr.servable()
     nmax = moore_hodgson_bound(arr, cand) if nmax is None else nmax
     nmax = max(1, min(nmax, len(cand)))
-    H = horizon(arr)
-    c = block_costs(instance)
+    tau = time_scale(arr)  # every time below is in units of tau seconds
+    H = horizon(arr) / tau
+    c = block_costs(instance) / tau
+    e = arr.e / tau
+    T = arr.T_tol / tau  # the judge's tolerant deadlines
     A = membership(instance).toarray()
     blocks_of_user = {int(k): np.flatnonzero(A[arr.model[k]]).tolist() for k in cand}
     a0 = A[arr.initial] if arr.initial >= 0 else np.zeros(A.shape[1])
     used_blocks = sorted({j for js in blocks_of_user.values() for j in js} | set(np.flatnonzero(a0).tolist()))
-    tmin = dict(zip(cand.tolist(), arr.start_floor(cand).tolist()))
+    tmin = dict(zip(cand.tolist(), (arr.start_floor(cand) / tau).tolist()))
 
     m = pyo.ConcreteModel(name="partialopt_position")
     m.formulation = "position"
@@ -63,6 +72,7 @@ def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) ->
     m.N = pyo.RangeSet(1, nmax, doc="positions")
     m.J = pyo.Set(initialize=used_blocks, ordered=True, doc="parameter blocks")
     m.H = H
+    m.time_scale = tau
     m.nmax = nmax
 
     m.z = pyo.Var(m.K, m.N, domain=pyo.Binary, doc="z[k,n]: user k at position n")
@@ -75,8 +85,8 @@ def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) ->
     m.obj = pyo.Objective(expr=sum(m.x[k] for k in m.K), sense=pyo.maximize, doc="served users")
     m.served = pyo.Constraint(m.K, rule=lambda m, k: m.x[k] == sum(m.z[k, n] for n in m.N))
     y = {n: sum(m.z[k, n] for k in m.K) for n in m.N}
-    m.slot = pyo.Constraint(m.N, rule=lambda m, n: y[n] <= 1)
-    m.contiguous = pyo.Constraint(m.N, rule=lambda m, n: y[n] >= y[n + 1] if n < nmax else pyo.Constraint.Skip)
+    m.slot = pyo.Constraint(m.N, rule=lambda m, n: row(y[n] <= 1))
+    m.contiguous = pyo.Constraint(m.N, rule=lambda m, n: row(y[n] >= y[n + 1]) if n < nmax else pyo.Constraint.Skip)
 
     users_with_block = {j: [k for k in m.K if j in blocks_of_user[k]] for j in used_blocks}
 
@@ -95,9 +105,9 @@ def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) ->
         m.ready_chain = pyo.Constraint(m.N, rule=lambda m, n: m.E[n] >= (m.E[n - 1] if n > 1 else 0.0) + load_time[n])
         m.ready = pyo.Constraint(m.N, rule=lambda m, n: m.S[n] >= m.E[n])
         m.after_prev = pyo.Constraint(m.N, rule=lambda m, n: m.S[n] >= prevF(n))
-    m.finish = pyo.Constraint(m.N, rule=lambda m, n: m.F[n] == m.S[n] + sum(float(arr.e[k]) * m.z[k, n] for k in m.K))
+    m.finish = pyo.Constraint(m.N, rule=lambda m, n: m.F[n] == m.S[n] + sum(float(e[k]) * m.z[k, n] for k in m.K))
     m.deadline = pyo.Constraint(
-        m.N, rule=lambda m, n: m.F[n] <= sum(float(arr.T[k]) * m.z[k, n] for k in m.K) + H * (1 - y[n])
+        m.N, rule=lambda m, n: m.F[n] <= sum(float(T[k]) * m.z[k, n] for k in m.K) + H * (1 - y[n])
     )
     m.upload_floor = pyo.Constraint(m.N, rule=lambda m, n: m.S[n] >= sum(tmin[k] * m.z[k, n] for k in m.K))
     m.link = pyo.Constraint(m.K, m.N, rule=lambda m, k, n: m.s[k] <= m.S[n] + H * (1 - m.z[k, n]))
@@ -142,6 +152,8 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
     prev = A[arr.initial] if arr.initial >= 0 else np.zeros(A.shape[1])
     E = 0.0
     F_last = 0.0
+    tau = m.time_scale
+    L = L / tau
     for n in m.N:
         i = n - 1
         if i < len(order):
@@ -150,11 +162,11 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
             m.z[k, n].set_value(1)
             m.x[k].set_value(1)
             set_clamped(m.S[n], float(L[i]))
-            set_clamped(m.F[n], float(L[i] + arr.e[k]))
+            set_clamped(m.F[n], float(L[i] + arr.e[k] / tau))
             set_clamped(m.s[k], float(L[i]))
             set_clamped(m.b[k], float(arr.beta([k], [L[i]])[0]) / m.bw_scale)
             E += float(load[i])
-            F_last = float(L[i] + arr.e[k])
+            F_last = float(L[i] + arr.e[k] / tau)
         else:
             cur = np.zeros(A.shape[1])
             set_clamped(m.S[n], F_last)
@@ -162,5 +174,5 @@ def set_start(m: pyo.ConcreteModel, instance: Instance, order: list[int]) -> Non
         for j in m.J:
             m.u[j, n].set_value(max(0.0, float(cur[j] - prev[j])))
         if hasattr(m, "E"):
-            set_clamped(m.E[n], E)
+            set_clamped(m.E[n], E / tau)
         prev = cur

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import bandwidth as bw
+from .core.tolerances import budget_tol, deadline_tol
 from .instance import Instance
 from .loading import switch_costs
 
@@ -18,6 +19,9 @@ class ProblemArrays:
     full load of m when the GPU starts empty), ``model[k]`` model index of user k, ``e[k]``,
     ``T[k]``, ``D[k]``, ``q[k]`` (``a = p g / N0`` or ``eta = log2(1+snr)``, see
     :mod:`partialopt.bandwidth`), ``B`` total bandwidth, ``rate`` and ``overlap`` variants.
+    ``T_tol = T (1 + TIME_RTOL)`` and ``B_tol = B (1 + BW_RTOL)`` are the deadlines and budget as
+    the judge applies them (:mod:`partialopt.core.tolerances`): every acceptance test and every
+    filter or bound compares with them; latest starts use the exact ``T``.
     """
 
     K: int
@@ -35,6 +39,8 @@ class ProblemArrays:
     B: float
     rate: str
     overlap: str
+    T_tol: np.ndarray
+    B_tol: float
 
     @classmethod
     def from_instance(cls, inst: Instance) -> "ProblemArrays":
@@ -50,7 +56,9 @@ class ProblemArrays:
         tL, full = switch_costs(inst)
         initial = -1 if s.initial_model is None else midx[s.initial_model]
         tL0 = full.copy() if initial < 0 else tL[initial].copy()
-        for a in (model, e_model, D, q, tL, full, tL0):
+        T = np.array([u.deadline for u in inst.users], dtype=float)
+        T_tol = deadline_tol(T)
+        for a in (model, e_model, D, q, tL, full, tL0, T, T_tol):
             a.setflags(write=False)
         return cls(
             K=inst.K,
@@ -58,7 +66,7 @@ class ProblemArrays:
             model=model,
             e_model=e_model,
             e=e_model[model],
-            T=np.array([u.deadline for u in inst.users], dtype=float),
+            T=T,
             D=D,
             q=q,
             tL=tL,
@@ -68,6 +76,8 @@ class ProblemArrays:
             B=float(s.total_bandwidth),
             rate=s.rate,
             overlap=s.overlap,
+            T_tol=T_tol,
+            B_tol=budget_tol(s.total_bandwidth),
         )
 
     def switch(self, prev_model: int, model: int) -> float:
@@ -92,15 +102,25 @@ class ProblemArrays:
         return bw.t_min(self.D[users], self.q[users], self.rate)
 
     def start_floor(self, users: np.ndarray | None = None) -> np.ndarray:
-        """Earliest start of a served user: its upload time with the whole budget,
-        ``D_k / r_k(B)`` (``> tmin_k``); starting earlier would need ``beta_k(s) > B``."""
+        """Earliest inference start that the upload allows: the upload time with the whole
+        tolerant budget, ``tU_k(B_tol) = D_k / r_k(B_tol)`` (``> tmin_k``; 0 when ``D_k = 0``).
+        The judge gives k some ``b_k <= B_tol`` and ``tU`` decreases in b, so every accepted
+        schedule starts k at ``S >= tU_k(b_k) >= tU_k(B_tol)``: a relaxation of the judge."""
         users = np.arange(self.K) if users is None else np.asarray(users, dtype=np.int64)
-        return self.upload_time(users, np.full(len(users), self.B))
+        return self.upload_time(users, np.full(len(users), self.B_tol))
 
     def servable(self) -> np.ndarray:
-        """Users that can be served at all, even alone: ``start_floor_k <= T_k - e_k``
-        (every served user starts by ``T_k - e_k``)."""
-        return np.flatnonzero(self.start_floor() <= self.T - self.e)
+        """Users that some schedule accepted by the judge could serve, judged on the upload alone:
+        ``start_floor_k + e_k <= T_tol,k``.
+
+        It relaxes the judge by construction: it computes, with the same float operations as the
+        judge, the finish of k given the whole tolerant budget and a model ready at time 0 (the
+        judge's ``S = max(E, tU(b)) >= tU(B_tol)``, ``F = S + e <= T_tol``). The equivalent closed
+        form ``beta_k(T_tol,k - e_k) <= B_tol`` is not used: it inverts the rate through Lambert W
+        and its rounding could reject a user the judge accepts. The load ``tL0(m_k)`` is left out
+        on purpose: the formulations index their variables by these candidates, and a user that
+        can never be loaded in time stays a candidate that the MILP simply does not serve."""
+        return np.flatnonzero(self.start_floor() + self.e <= self.T_tol)
 
     def upload_time(self, users: np.ndarray, b: np.ndarray) -> np.ndarray:
         users = np.asarray(users, dtype=np.int64)

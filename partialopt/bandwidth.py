@@ -48,7 +48,7 @@ def upload_time(b: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | fl
     """``tU = D / r(b)`` (s); 0 when D = 0, inf when r(b) = 0 < D."""
     D = np.asarray(D, dtype=float)
     r = rate(b, q, kind)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 where D = 0 and b = 0: masked
         t = np.where(D > 0, D / r, 0.0)
     return t
 

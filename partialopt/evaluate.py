@@ -6,8 +6,9 @@ Timeline of an order ``pi = (k_1..k_N)`` with upload times ``tU``::
     pipelined:  E_n = E_{n-1} + tL(m_{n-1} -> m_n)       S_n = max(E_n, F_{n-1}, tU_n)
     F_n = S_n + e_n,   F_0 = E_0 = 0,   m_0 = initial model (or none: full load)
 
-User ``k_n`` is served iff ``F_n <= T_{k_n}`` (with tolerance :data:`TIME_TOL`), the
-bandwidth vector is feasible iff ``sum_k b_k <= B`` (relative tolerance :data:`BW_RTOL`).
+User ``k_n`` is served iff ``F_n <= T_{k_n} (1 + TIME_RTOL)``, the bandwidth vector is feasible
+iff ``sum_k b_k <= B (1 + BW_RTOL)``: relative tolerances, one set for the whole package
+(:mod:`partialopt.core.tolerances`; the arrays ``T_tol``, ``B_tol`` of :class:`ProblemArrays`).
 
 Decoupling theorem (SPEC §5; proof in ``docs/decoupling.md``): ``pi`` is feasible for some
 bandwidth vector iff (i) the timeline with ``tU = 0`` meets every deadline and
@@ -25,12 +26,8 @@ import numpy as np
 
 from .arrays import ProblemArrays
 from .bandwidth import latest_starts
+from .core.tolerances import BW_RTOL, TIME_RTOL  # noqa: F401  (re-exported: the judge's tolerances)
 from .instance import Instance
-
-TIME_TOL = 1e-9
-"""Absolute tolerance (s) on ``F_n <= T_n``."""
-BW_RTOL = 1e-9
-"""Relative tolerance on ``sum_k b_k <= B``."""
 
 
 def user_indices(instance: Instance, order: Sequence[str | int]) -> np.ndarray:
@@ -141,13 +138,7 @@ def evaluate(
     if bandwidth is None:
         b = _closed_form(arr, users)
     elif isinstance(bandwidth, dict):
-        unknown = set(bandwidth) - set(instance.user_index)
-        if unknown:
-            raise ValueError(f"bandwidth: unknown user id {sorted(unknown)[0]!r}")
-        extra = {k: v for k, v in bandwidth.items() if k not in set(ids) and v > 0}
-        if extra:
-            raise ValueError(f"bandwidth: user {next(iter(extra))!r} is not in the order but gets bandwidth")
-        b = np.array([float(bandwidth.get(i, 0.0)) for i in ids])
+        b = _bandwidth_from_dict(instance, ids, bandwidth)
     else:
         b = np.asarray(bandwidth, dtype=float)
         if b.shape != (len(users),):
@@ -157,9 +148,9 @@ def evaluate(
     tU = arr.upload_time(users, b)
     S, F = forward(arr, users, tU)
     T = arr.T[users]
-    ok = F <= T + TIME_TOL
+    ok = F <= arr.T_tol[users]
     violations = [
-        {"user": ids[n], "position": n, "finish": float(F[n]), "deadline": float(T[n])}
+        {"user": ids[n], "position": int(n), "finish": float(F[n]), "deadline": float(T[n])}
         for n in np.flatnonzero(~ok)
     ]
     total = float(b.sum())
@@ -171,25 +162,41 @@ def evaluate(
         violations=violations,
         bandwidth=dict(zip(ids, b.tolist())),
         bandwidth_total=total,
-        bandwidth_ok=bool(total <= arr.B * (1.0 + BW_RTOL)),
+        bandwidth_ok=bool(total <= arr.B_tol),
         makespan=float(F[-1]) if len(F) else 0.0,
     )
 
 
+def _bandwidth_from_dict(instance: Instance, ids: list[str], bandwidth: dict) -> np.ndarray:
+    """Values of ``bandwidth`` (user id -> Hz) aligned with ``ids``, in O(N + len(bandwidth));
+    rejects unknown ids and positive bandwidth for users outside the order."""
+    index = instance.user_index
+    in_order = set(ids)
+    for uid, v in bandwidth.items():
+        if uid not in index:
+            raise ValueError(f"bandwidth: unknown user id {uid!r}")
+        if uid not in in_order and v > 0:
+            raise ValueError(f"bandwidth: user {uid!r} is not in the order but gets bandwidth")
+    return np.array([float(bandwidth.get(i, 0.0)) for i in ids])
+
+
 def is_feasible_order(instance: Instance, order: Sequence[str | int]) -> bool:
-    """Conditions (i) and (ii) of the decoupling theorem for ``order``."""
+    """Conditions (i) and (ii) of the decoupling theorem for ``order``, as the judge applies
+    them: (i) zero-upload finishes ``F_n <= T_tol,n``; (ii) ``sum_n beta_{k_n}(L_n) <= B_tol`` with
+    the latest starts ``L`` of the exact deadlines (so that ``b* = beta(L)`` passes the judge)."""
     arr = instance.arrays
     users = user_indices(instance, order)
     _, F = forward(arr, users)
-    if np.any(F > arr.T[users] + TIME_TOL):
+    if np.any(F > arr.T_tol[users]):
         return False
     _, gap = order_gaps(arr, users)
     L = latest_starts(arr.T[users], arr.e[users], gap)
-    return bool(arr.beta(users, L).sum() <= arr.B * (1.0 + BW_RTOL))
+    return bool(arr.beta(users, L).sum() <= arr.B_tol)
 
 
 class Timeline:
-    """Incremental form of the feasibility check (decoupling conditions (i) and (ii)).
+    """Incremental form of the feasibility check (decoupling conditions (i) and (ii)), with the
+    judge's tolerances: (i) ``F_n <= T_tol,n``, (ii) ``sum_n beta(L_n) <= B_tol``, ``L`` from exact T.
 
     Holds a feasible order and answers ``can_push(k)``: would appending user k keep every user
     served and the least total bandwidth within B? Appending k shifts the latest starts to
@@ -246,7 +253,7 @@ class Timeline:
         arr = self.arr
         E, S, F = self.next_times(k)
         self._pending = None
-        if F > arr.T[k] + TIME_TOL:
+        if F > arr.T_tol[k]:
             return False
         n = self.n
         if n:
@@ -267,7 +274,7 @@ class Timeline:
         else:
             nb = None
             total = self.total + bk
-        if not total <= arr.B * (1.0 + BW_RTOL):
+        if not total <= arr.B_tol:
             return False
         self._pending = (k, E, F, P, G, bk, cut, nb, total)
         return True

@@ -24,6 +24,10 @@ Trust, limits and faults:
   incumbent and the cheap bound.
 - Ctrl-C: the result is ``interrupted`` with the incumbent and the bound (a second Ctrl-C raises
   ``KeyboardInterrupt``).
+- Numerical range: when the latest deadline exceeds :data:`MAX_TIME_RANGE` times the shortest
+  inference time, the big-M rows are unsafe with HiGHS's tolerances: ``milp`` raises
+  :class:`NotApplicable` naming the field (unless a cheap bound already proves the warm start
+  optimal) and ``lp_bound`` reports the cheap bound only.
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ import numpy as np
 from .bandwidth import latest_starts
 from .bounds import cheap_bound
 from .core import interrupt
-from .core.errors import OptionError
+from .core.errors import NotApplicable, OptionError
 from .core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, check_memory_limit
 from .core.status import Status
 from .evaluate import Timeline, is_feasible_order, order_gaps
@@ -95,6 +99,31 @@ def estimate_size(instance: Instance, formulation: str) -> SizeEstimate:
         J = len(instance.blocks)
         nnz = 9.0 * n * N + N * (J + 2.0 * blocks) + float(due.sum()) + 12.0 * n
     return SizeEstimate(int(nnz))
+
+
+MAX_TIME_RANGE = 1e5
+"""Largest ratio of the latest deadline to the shortest inference time that the big-M rows of
+the formulations take safely: HiGHS accepts binaries 1e-6 away from 0/1, which relaxes a big-M
+row by about ``1e-6 M``; past this ratio that slack reaches a tenth of the shortest inference
+and an "optimal" could be wrong (seen: 5 where brute force proves 6 with deadlines of 0.1 s and
+1e9 s). The shipped presets have ratios of 40-320."""
+
+
+def numerical_range_issue(instance: Instance) -> str:
+    """Why the MILPs are numerically unsafe on ``instance`` ("" when they are safe)."""
+    arr = instance.arrays
+    cand = arr.servable()
+    if not len(cand):
+        return ""
+    k_T = int(cand[np.argmax(arr.T_tol[cand])])
+    k_e = int(cand[np.argmin(arr.e[cand])])
+    ratio = float(arr.T_tol[k_T] / arr.e[k_e])
+    if ratio <= MAX_TIME_RANGE:
+        return ""
+    return (f"users[{k_T}].deadline = {arr.T[k_T]:g} s is {ratio:.1e} times the shortest inference time "
+            f"(users[{k_e}]: {arr.e[k_e]:g} s), more than {MAX_TIME_RANGE:.0e}: the big-M rows would be "
+            "numerically unsafe with HiGHS's tolerances and could give a wrong optimum; use brute_force "
+            "(K <= 8), dp (its class) or deadlines within that range")
 
 
 def _check_common(time_limit: float, threads: int | None, memory_limit: float) -> Budget:
@@ -174,6 +203,9 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
         return done(Status.OPTIMAL, proved_by="cheap bound")
     if interrupt.requested():
         return done(Status.INTERRUPTED)
+    unsafe = numerical_range_issue(instance)
+    if unsafe:
+        raise NotApplicable(f"milp: {unsafe}")
     est = estimate_size(instance, formulation)
     stats["estimated_nonzeros"] = est.nonzeros
     why = est.refusal(budget, memory_limit)
@@ -252,15 +284,14 @@ def _repaired(instance: Instance, order: list[int], customize, incumbent: list[i
 
 def _cut(model, arr, order: list[int]) -> int:
     """Tangent cuts of beta at each user's start and latest start in ``order``."""
-    import pyomo.environ as pyo
-    from formulations.common import add_tangent_cut
+    from formulations.common import add_tangent_cut, seconds
 
     users = np.array(order, dtype=np.int64)
     _, gap = order_gaps(arr, users)
     L = latest_starts(arr.T[users], arr.e[users], gap)
     added = 0
     for k, Lk in zip(order, L):
-        added += add_tangent_cut(model, arr, k, float(pyo.value(model.s[k])))
+        added += add_tangent_cut(model, arr, k, seconds(model, model.s[k]))
         added += add_tangent_cut(model, arr, k, float(Lk))
     return added
 
@@ -290,6 +321,9 @@ def lp_bound(instance: Instance, formulation: str = "position", time_limit: floa
 
         if bound == 0:
             return done(Status.OPTIMAL)
+        unsafe = numerical_range_issue(instance)
+        if unsafe:  # the cheap bound stays valid; the LP's could be wrong
+            return done(Status.FEASIBLE, lp_skipped=unsafe)
         est = estimate_size(instance, formulation)
         why = est.refusal(budget, memory_limit)
         if why:

@@ -88,7 +88,7 @@ def plot_schedule(instance, order, ax: Any = None, title: str | None = None):
             ax.barh(row, tl, left=t0, color="white", edgecolor=colour[m], hatch="///", height=0.7)
         prev_e, prev_f = t0 + tl, f
         ax.barh(row, f - s, left=s, color=colour[m], height=0.7)
-        ax.plot([arr.T[k]] * 2, [row - 0.4, row + 0.4], color="red" if f > arr.T[k] + 1e-9 else "black", lw=1.5)
+        ax.plot([arr.T[k]] * 2, [row - 0.4, row + 0.4], color="red" if f > arr.T_tol[k] else "black", lw=1.5)
     ax.set_yticks(np.arange(len(order)), [f"{u} ({instance.users[k].model})" for u, k in zip(order, idx)],
                   fontsize="x-small")
     ax.invert_yaxis()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from ..core.errors import NotApplicable
 from ..evaluate import Timeline
 from ..instance import Instance
 from ..result import Result
@@ -17,9 +18,12 @@ MAX_USERS = 8
 
 
 def brute_force(instance: Instance) -> Result:
+    """Most served users, then least GPU makespan, over every order of every subset whose
+    prefixes all pass :class:`Timeline` (the judge's check); ``bound`` = that optimum.
+    Raises :class:`~partialopt.core.errors.NotApplicable` for K > 8."""
     K = instance.K
     if K > MAX_USERS:
-        raise ValueError(
+        raise NotApplicable(
             f"brute_force: the instance has K={K} users; exhaustive search is limited to "
             f"K <= {MAX_USERS} (use method='milp' for larger instances)"
         )

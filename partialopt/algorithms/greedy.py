@@ -9,10 +9,11 @@ feasible (decoupling conditions (i) and (ii), checked incrementally by
 ``beta_k(T_k - e_k)``.
 
 Implementation. ``a_m`` depends only on the model, so each model keeps its users sorted by
-``(T_k, beta_k(T_k - e_k), k)``; its best candidate is the first with ``T_k >= F' + a_m``
-(binary search), and the step takes the smallest ``(a_m, T, beta, k)`` over models: O(M log K)
-per step plus the bandwidth check. Two monotonicity facts make rejections final:
-a user with ``T_k < F' + e_k`` can never fit later (finish times only grow), and one that fails
+``(T_k, beta_k(T_k - e_k), k)``; its best candidate is the first with ``T_tol,k >= F' + a_m``
+(binary search; ``T_tol = T (1 + TIME_RTOL)`` as the judge applies it), and the step takes the
+smallest ``(a_m, T, beta, k)`` over models, the three times compared with the relative tie
+tolerance ``TIE_RTOL``: O(M log K) per step plus the bandwidth check. Two monotonicity facts
+make rejections final: a user with ``T_tol,k < F' + e_k`` can never fit later (finish times only grow), and one that fails
 the bandwidth check never passes later (appending only lowers latest starts, SPEC §5), so it is
 dropped. Total: O(N M log K + (N + R) A) for N served users, R rejections and A the average
 suffix that a check touches.
@@ -24,43 +25,61 @@ import time
 
 import numpy as np
 
+from ..core.tolerances import tolerant_argmin
 from ..evaluate import Timeline
 from ..instance import Instance
 from ..result import Result
 
 
-def greedy_order(instance: Instance) -> list[int]:
-    """The greedy schedule as user indices."""
-    arr = instance.arrays
+def _candidates(arr) -> list[list[tuple[float, float, int]]]:
+    """Per model, its users as ``(T_k, beta_k(T_k - e_k), k)`` sorted by that key, without the
+    users that no schedule accepted by the judge serves (``beta_k(T_k - e_k) > B_tol``: any
+    position's latest start is ``<= T_k - e_k``, so the check of (ii) would reject them)."""
     need = arr.beta(np.arange(arr.K), arr.T - arr.e)
     per_model: list[list[tuple[float, float, int]]] = [[] for _ in range(arr.M)]
     for k in np.lexsort((np.arange(arr.K), need, arr.T)):
-        if np.isfinite(need[k]) and need[k] <= arr.B:
+        if np.isfinite(need[k]) and need[k] <= arr.B_tol:
             per_model[arr.model[k]].append((float(arr.T[k]), float(need[k]), int(k)))
-    deadlines = [[t for t, _, _ in lst] for lst in per_model]
+    return per_model
+
+
+def _added_times(arr, tl: Timeline) -> np.ndarray:
+    """``a_m`` for every model m after the timeline's last model (see the module docstring)."""
+    last = tl.last_model
+    load = arr.tL0 if last < 0 else arr.tL[last]
+    if arr.overlap == "sequential":
+        return load + arr.e_model
+    Fp = tl.makespan
+    Ep = tl.E[tl.n - 1] if tl.n else 0.0
+    return np.maximum(Ep + load, Fp) + arr.e_model - Fp
+
+
+def greedy_order(instance: Instance) -> list[int]:
+    """The greedy schedule as user indices.
+
+    Step: for each live model m, its first user (in ``(T, need, k)`` order) whose tolerant
+    deadline admits the finish, ``T_tol,k >= F' + a_m`` (binary search on ``T_tol``); then the
+    least ``(a_m, T_k, need_k, k)`` where ``a_m``, ``T_k`` and ``need_k`` are compared with
+    :func:`~partialopt.core.tolerances.ties` (1-ulp noise in switch costs of identical blocks must
+    not skip the deadline tie-break)."""
+    arr = instance.arrays
+    per_model = _candidates(arr)
+    deadlines = [[float(arr.T_tol[k]) for _, _, k in lst] for lst in per_model]
     tl = Timeline(arr, undo=False)
-    seq = arr.overlap == "sequential"
     live = [m for m in range(arr.M) if per_model[m]]
     while live:
-        last = tl.last_model
         Fp = tl.makespan
-        load = arr.tL0 if last < 0 else arr.tL[last]
-        if seq:
-            added = load + arr.e_model
-        else:
-            Ep = tl.E[tl.n - 1] if tl.n else 0.0
-            added = np.maximum(Ep + load, Fp) + arr.e_model - Fp
-        best = None
+        added = _added_times(arr, tl)
+        keys = []
         for m in live:
-            i = bisect.bisect_left(deadlines[m], Fp + added[m] - 1e-9)
+            i = bisect.bisect_left(deadlines[m], Fp + added[m])
             if i < len(per_model[m]):
-                key = (float(added[m]),) + per_model[m][i] + (m, i)
-                if best is None or key < best:
-                    best = key
+                keys.append((float(added[m]),) + per_model[m][i] + (m, i))
+        best = tolerant_argmin(keys, tolerant=3)
         if best is None:
             break
         k, m, i = best[3], best[4], best[5]
-        tl.push(k)  # admitted or not, k leaves its list: a bandwidth rejection is final
+        tl.push(k)  # admitted or not, k leaves its list: a rejection is final
         del per_model[m][i]
         del deadlines[m][i]
         if not per_model[m]:
