@@ -32,14 +32,17 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from partialopt.arrays import order_gaps
 from partialopt.bandwidth import latest_starts
-from partialopt.evaluate import order_gaps
 from partialopt.instance import Instance
 
 from .common import (
     add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
     row, set_clamped, time_scale,
 )
+
+
+name = "arc"  # names the formulation in results (formulations.protocol)
 
 
 def build(instance: Instance, symmetry: bool = True) -> pyo.ConcreteModel:

@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from partialopt.arrays import order_gaps
 from partialopt.bandwidth import latest_starts
-from partialopt.evaluate import order_gaps
 from partialopt.instance import Instance
 from partialopt.loading import block_costs, membership
 
@@ -47,6 +47,9 @@ from .common import (
     add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
     moore_hodgson_bound, row, set_clamped, time_scale,
 )
+
+
+name = "position"  # names the formulation in results (formulations.protocol)
 
 
 def build(instance: Instance, nmax: int | None = None, symmetry: bool = True) -> pyo.ConcreteModel:

@@ -26,8 +26,7 @@ from typing import Mapping, Sequence
 
 import pyomo.environ as pyo
 
-from partialopt.pulling.evaluate import PullingSolution
-from partialopt.pulling.instance import PullingInstance
+from partialopt.pulling.instance import PullingInstance, PullingSolution
 
 
 def build(instance: PullingInstance, sharing: bool = True, relax: bool = False, integral_z: bool = False,

@@ -125,3 +125,18 @@ class ProblemArrays:
     def upload_time(self, users: np.ndarray, b: np.ndarray) -> np.ndarray:
         users = np.asarray(users, dtype=np.int64)
         return bw.upload_time(b, self.D[users], self.q[users], self.rate)
+
+
+def order_gaps(arr: ProblemArrays, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per position of the order ``users`` (user indices): the load time ``tL(m_{n-1} -> m_n)``
+    and the start-to-start gap used by the latest-start recursion (``e_n + tL(n -> n+1)``
+    sequential, ``e_n`` pipelined). (Re-exported by :mod:`partialopt.evaluate`.)"""
+    m = arr.model[users]
+    load = np.empty(len(users))
+    if len(users):
+        load[0] = arr.tL0[m[0]]
+        load[1:] = arr.tL[m[:-1], m[1:]]
+    gap = arr.e[users].copy()
+    if arr.overlap == "sequential" and len(users) > 1:
+        gap[:-1] += load[1:]
+    return load, gap

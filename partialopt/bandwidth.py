@@ -26,11 +26,19 @@ One Newton step on ``ln(1+x) - c x`` polishes the root near the branch point (c 
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
-from scipy.special import lambertw
 
 LN2 = float(np.log(2.0))
+
+
+@cache
+def _lambertw():
+    """``scipy.special.lambertw``, imported on first use (``import partialopt`` stays light)."""
+    from scipy.special import lambertw
+
+    return lambertw
 
 
 def rate(b: np.ndarray | float, q: np.ndarray | float, kind: str) -> np.ndarray:
@@ -77,7 +85,7 @@ def beta(t: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | float, ki
     if not ok.any():
         return out
     cc = c[ok]
-    w = lambertw(-cc * np.exp(-cc), k=-1).real
+    w = _lambertw()(-cc * np.exp(-cc), k=-1).real
     x = -w / cc - 1.0
     # one Newton step on f(x) = ln(1+x) - c x  (f' = 1/(1+x) - c); keep it only if it helps
     f = np.log1p(x) - cc * x
@@ -102,7 +110,7 @@ def beta_one(t: float, D: float, q: float, kind: str) -> float:
     c = D * LN2 / (t * q)
     if not c < 1.0:
         return math.inf
-    x = -float(lambertw(-c * math.exp(-c), k=-1).real) / c - 1.0
+    x = -float(_lambertw()(-c * math.exp(-c), k=-1).real) / c - 1.0
     f = math.log1p(x) - c * x
     fp = 1.0 / (1.0 + x) - c
     if fp != 0.0:

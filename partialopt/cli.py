@@ -1,4 +1,7 @@
-"""Command line: ``partialopt generate | solve | evaluate | bench | demo | profile`` (SPEC §9)."""
+"""Command line: ``partialopt generate | solve | evaluate | bench | demo | profile`` (SPEC §9).
+
+``generate``, ``solve`` and ``evaluate`` work for every problem family: presets of every family,
+instance and result files told apart by their ``schema`` tag (:mod:`partialopt.solve`)."""
 from __future__ import annotations
 
 import argparse
@@ -12,11 +15,9 @@ from typing import Any, Callable, Iterable, Mapping
 from . import __version__
 from .core.errors import InstanceError, OptionError, PartialoptError, SolverError
 from .core.jsonio import json_type, read_json, write_text_atomic
-from .evaluate import evaluate
 from .instance import Instance
-from .presets import PRESETS, generate
-from .result import Result
-from .solve import METHODS, method_options, solve
+from .presets import PRESETS
+from .solve import METHODS, REGISTRY, generate, load_instance, load_result, method_options, solve
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_MISSING_DEPENDENCY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -179,13 +180,13 @@ def _check_option(key: str, value: Any, default: Any, instance: Instance, label:
     return value
 
 
-def validate_options(method: str, options: Mapping[str, Any], instance: Instance,
-                     labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+def validate_options(method: str, options: Mapping[str, Any], instance: Any,
+                     labels: Mapping[str, str] | None = None, family: str = "scheduling") -> dict[str, Any]:
     """Check method options before solving: known names (``method_options``), the default's type,
     ranges (``time_limit`` > 0, ``threads`` >= 1, ``mip_gap`` in [0, 1], ...) and user ids of
     ``start``/``warm_start`` orders. ``labels`` maps a name to how the user wrote it (``--time-limit``).
     Raises :class:`OptionError` naming the option; returns the (float-converted) options."""
-    accepted = method_options(method)
+    accepted = method_options(method, family)
     labels = labels or {}
     out: dict[str, Any] = {}
     for key, value in options.items():
@@ -243,45 +244,98 @@ def _load_calibration(path: str | None):
         raise InstanceError(f"{path}: {exc}") from None
 
 
+def _describe(inst: Any) -> str:
+    """``K users, M models, J blocks`` (or the pulling families' sizes)."""
+    fam = REGISTRY.family_of(inst).name
+    if fam == "scheduling":
+        return f"{inst.K} users, {len(inst.models)} models, {len(inst.blocks)} blocks"
+    if fam == "pulling":
+        return f"pulling: {len(inst.groups)} request groups, {len(inst.cloudlets)} cloudlets, {len(inst.models)} models"
+    return f"split: {len(inst.requests)} requests, {len(inst.cloudlets)} cloudlets, {len(inst.models)} models"
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     check_output(args.output, "-o", inputs=[args.calibration])
+    realistic = args.preset in PRESETS and PRESETS[args.preset].realistic
+    for flag, value in (("--calibration", args.calibration), ("--loading", args.loading)):
+        if value is not None and not realistic:
+            raise OptionError(f"{flag}: only the realistic scheduling presets take it, not {args.preset!r}")
     cal = _load_calibration(args.calibration)
-    inst = generate(args.preset, args.users, args.seed, calibration=cal, loading=args.loading)
+    extra = {k: v for k, v in (("calibration", cal), ("loading", args.loading)) if v is not None}
+    inst = generate(args.preset, args.users, args.seed, **extra)
     text = inst.to_json()
     if args.output:
         write_text_atomic(args.output, text)
-        print(f"wrote {args.output}: {inst.K} users, {len(inst.models)} models, {len(inst.blocks)} blocks")
+        print(f"wrote {args.output}: {_describe(inst)}")
     else:
         print(text)
     return EXIT_OK
 
 
+def _method_help(name: str | None) -> str:
+    """Every family's description of method ``name`` (all methods when None)."""
+    blocks = []
+    for fam in REGISTRY.families.values():
+        names = [name] if name else list(fam.methods)
+        for m in names:
+            if m in fam.methods:
+                blocks.append(f"[{fam.name}] " + fam.methods[m].describe())
+    if name and not blocks:
+        raise OptionError(f"--method: unknown method {name!r} (choose from {_all_methods()})")
+    return "\n\n".join(blocks)
+
+
+def _all_methods() -> list[str]:
+    return sorted({m for fam in REGISTRY.families.values() for m in fam.methods})
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
+    if args.help:
+        print(args.parser.format_help())
+        print(_method_help(args.method) if args.method else "methods (--method M --help for one):\n  " + "\n  ".join(
+            f"{fam.name}: {', '.join(sorted(fam.methods))} (default {fam.default_method})"
+            for fam in REGISTRY.families.values()))
+        return EXIT_OK
+    if args.instance is None:
+        raise OptionError("instance: the instance JSON file is required (partialopt solve INSTANCE ...)")
     check_output(args.output, "-o", inputs=[args.instance])
-    inst = Instance.load(args.instance)
+    inst = load_instance(args.instance)
+    family = REGISTRY.family_of(inst)
+    method = args.method or family.default_method
+    if method not in family.methods:
+        raise OptionError(f"--method: unknown method {method!r} of the {family.name} family of {args.instance} "
+                          f"(choose from {sorted(family.methods)})")
     options, labels = _collect_options(args)
-    options = validate_options(args.method, options, inst, labels)
-    res = solve(inst, method=args.method, **options)
+    options = validate_options(method, options, inst, labels, family.name)
+    res = solve(inst, method=method, **options)
     if args.output:
         res.save(args.output)
-    bound = "-" if res.bound is None else f"{res.bound:g}"
-    gap = "-" if res.gap is None else f"{100 * res.gap:.2f}%"
-    print(f"{res.method}: status={res.status} served={res.objective}/{inst.K} bound={bound} gap={gap} "
-          f"time={res.wall_time:.3f}s" + (f" -> {args.output}" if args.output else ""))
+    served = f" served={res.objective}/{inst.K}" if family.name == "scheduling" else ""
+    print(res.summary() + served + (f" -> {args.output}" if args.output else ""))
     return EXIT_INTERRUPTED if res.status == "interrupted" else EXIT_OK
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    inst = Instance.load(args.instance)
-    res = Result.load(args.result)
+    inst = load_instance(args.instance)
+    res = load_result(args.result)
+    family = REGISTRY.family_of(inst)
+    if not isinstance(res, family.result_class()):
+        raise InstanceError(f"{args.result}: a {type(res).__name__}, not a result of the {family.name} family "
+                            f"of {args.instance}")
     try:
-        ev = evaluate(inst, res.order, res.bandwidth or None)
-    except ValueError as exc:  # the result does not fit this instance (unknown user ids, ...)
-        raise InstanceError(f"{args.result}: {exc}") from None
-    print(f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / {inst.server.total_bandwidth:.6g} Hz"
-          f" ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); makespan {ev.makespan:.6g} s")
-    for v in ev.violations:
-        print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
+        ev = res.evaluate(inst)
+    except (ValueError, KeyError) as exc:  # the result does not fit this instance (unknown ids, ...)
+        raise InstanceError(f"{args.result}: {_one_line(exc)}") from None
+    if family.name == "scheduling":
+        print(f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / "
+              f"{inst.server.total_bandwidth:.6g} Hz ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); "
+              f"last finish {ev.last_finish:.6g} s")
+        for v in ev.violations:
+            print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
+    else:
+        print(f"total delay {ev.total:.9g} s per frame ({family.name}, claimed {res.objective:.9g})")
+        for v in ev.violations:
+            print(f"  violated: {v}")
     print("feasible" if ev.feasible else "INFEASIBLE")
     return EXIT_OK if ev.feasible else EXIT_INFEASIBLE
 
@@ -369,6 +423,10 @@ def _presets_epilog() -> str:
     lines = ["presets:"]
     for name, p in PRESETS.items():
         lines.append(f"  {name:<28} {p.description}")
+    lines.append(f"  {'pulling-zoo':<28} the pulling model (docs/SPEC_PULLING.md): zoo families on 4 cloudlets; "
+                 "--users = request groups")
+    lines.append(f"  {'split-eua':<28} the pulling model's split variant: EUA-style cloudlet map; "
+                 "--users = requests")
     return "\n".join(lines)
 
 
@@ -384,8 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)",
                        epilog=_presets_epilog() + "\n\n" + EXIT_CODES_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("preset", choices=list(PRESETS), metavar="PRESET", help="instance preset (listed below)")
-    g.add_argument("--users", "-k", type=_int_at_least(1), default=10, help="number of users K (default 10)")
+    g.add_argument("preset", choices=[*PRESETS, *(n for f in REGISTRY.families.values() for n in f.presets)],
+                   metavar="PRESET", help="instance preset of any problem family (listed below)")
+    g.add_argument("--users", "-k", type=_int_at_least(1), default=10,
+                   help="number of users K, or of request groups / requests for the pulling presets (default 10)")
     g.add_argument("--seed", "-s", type=_int_at_least(0), default=0, help="random seed (default 0)")
     g.add_argument("--calibration", help="calibration JSON from 'partialopt profile' (realistic presets; "
                    "default: the bundled H100 measurements)")
@@ -394,11 +454,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", help="output file (default: stdout)")
     g.set_defaults(func=_cmd_generate)
 
-    s = sub.add_parser("solve", help="solve an instance file with one method", epilog=EXIT_CODES_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("instance", help="instance JSON file")
-    s.add_argument("--method", "-m", default="greedy" if "greedy" in METHODS else "edf",
-                   choices=sorted(METHODS), help="solution method")
+    s = sub.add_parser("solve", help="solve an instance file (any problem family) with one method",
+                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
+    s.add_argument("-h", "--help", action="store_true",
+                   help="show this help; with --method M, also M's options and their defaults")
+    s.add_argument("instance", nargs="?", help="instance JSON file (its schema selects the problem family)")
+    s.add_argument("--method", "-m", metavar="M",
+                   help="solution method of the instance's family (default: greedy for scheduling, ilp for "
+                   f"pulling and split); all: {', '.join(_all_methods())}")
     s.add_argument("--time-limit", type=_positive_seconds, help="time limit in seconds (methods that take one)")
     s.add_argument("--seed", type=_int_at_least(0), help="random seed (methods that take one)")
     s.add_argument("--option", action="append", metavar="KEY=VALUE",
@@ -406,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "formulation=position, threads=4, warm_start='[\"u0\",\"u3\"]'; checked against the "
                    "method's options before solving")
     s.add_argument("-o", "--output", help="result JSON file")
-    s.set_defaults(func=_cmd_solve)
+    s.set_defaults(func=_cmd_solve, parser=s)
 
     e = sub.add_parser("evaluate", help="check a result against an instance; exit 1 if infeasible",
                        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -414,7 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("result", help="result JSON file (bandwidth optional: closed form used if absent)")
     e.set_defaults(func=_cmd_evaluate)
 
-    from .experiments import BACKENDS, SWEEPS
+    from .experiments.named import SWEEPS  # the sweep table and backends load without pandas
+    from .experiments.sweep import BACKENDS
 
     b = sub.add_parser("bench", help="run a named sweep; print tables, write CSV and a plot",
                        epilog="sweeps:\n" + "\n".join(f"  {k:<10} {(v.__doc__ or '').strip().splitlines()[0]}"

@@ -49,12 +49,25 @@ from .result import Result
 FORMULATION_NAMES = ("position", "arc")
 
 
-def _formulation(name: str):
-    import formulations
+def _formulation(name: Any):
+    """The formulation to solve: a registered name (``"arc"``, ``"position"``) or any module or
+    object following :class:`formulations.protocol.Formulation` (callables ``build``, ``extract``,
+    ``set_start``)."""
+    if isinstance(name, str):
+        import formulations
 
-    if name not in formulations.FORMULATIONS:
-        raise OptionError(f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES})")
-    return formulations.FORMULATIONS[name]
+        if name not in formulations.FORMULATIONS:
+            raise OptionError(f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES}, "
+                              "or pass an object with build, extract and set_start)")
+        return formulations.FORMULATIONS[name]
+    from formulations.protocol import missing_callables
+
+    missing = missing_callables(name)
+    if missing:
+        raise OptionError(f"formulation: expected a name from {FORMULATION_NAMES} or an object with callables "
+                          f"build, extract and set_start (formulations.protocol.Formulation); "
+                          f"{type(name).__name__} {name!r} lacks {', '.join(missing)}")
+    return name
 
 
 def _warm_order(instance: Instance, warm_start: Any) -> list[int]:
@@ -148,23 +161,43 @@ def milp(
 ) -> Result:
     """Proven optimum (or incumbent + bound + gap) of SPEC §4-5 by MILP.
 
-    ``formulation``: ``"arc"`` (default: faster to prove optimality, benchmarks/README.md) or
-    ``"position"``. ``time_limit``: seconds for everything, model building and all cut rounds.
-    ``mip_gap``: relative gap at which HiGHS may stop (0 = prove optimality; the objective is
-    integral, so an absolute gap below 1 is always used). ``warm_start``: a method name, a Result
-    or an order of user ids; its schedule is the first incumbent and a MIP start. ``threads``:
-    HiGHS threads (default 1); ``seed``: HiGHS's random seed. ``memory_limit``: MB the model may
-    take (estimated before building). ``max_cut_rounds``: tangent-cut rounds before stopping with
-    status ``time_limit``. ``customize``: ``fn(model)`` called on the built Pyomo model before
-    solving, to add constraints of your own; the optimum is then the optimum of the restricted
-    problem. Schedules found outside the MILP could break your constraints, so with ``customize``
-    the default warm start is off and only MILP solutions that pass the exact check become
-    incumbents (an explicit ``warm_start`` must satisfy your constraints).
-
     Statuses: ``optimal`` (the incumbent meets the bound), ``time_limit`` (time, size, memory or
     cut-round limit), ``interrupted`` (Ctrl-C), ``error`` (HiGHS failed; ``stats["error"]`` says
     how; the incumbent is exactly checked and the bound valid). ``stats["termination"]`` is
     HiGHS's own last model status.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class; deadlines within :data:`MAX_TIME_RANGE` times the
+        shortest inference time, else ``NotApplicable``).
+    formulation : str or Formulation
+        ``"arc"`` (faster to prove optimality, benchmarks/README.md), ``"position"``, or your own
+        object following ``formulations.protocol.Formulation``.
+    time_limit : float
+        Seconds for everything: model building and all cut rounds.
+    mip_gap : float
+        Relative gap at which HiGHS may stop (0 proves optimality; an absolute gap below 1 is
+        always used, the objective being integral).
+    warm_start : str, Result or list
+        A method name, a Result or an order of user ids: the first incumbent and a MIP start
+        (default ``greedy``; off with ``customize``).
+    threads : int or None
+        HiGHS threads (None: 1, reproducible).
+    seed : int
+        HiGHS's random seed.
+    memory_limit : float
+        MB the model may take, estimated before building; a larger model is not built.
+    max_cut_rounds : int
+        Tangent-cut rounds before stopping with status ``time_limit``.
+    verbose : bool
+        Stream HiGHS's log.
+    customize : callable or None
+        ``fn(model)`` called on the built Pyomo model before solving, to add constraints of your
+        own; the optimum is then that of the restricted problem. Schedules found outside the MILP
+        could break your constraints, so the default warm start is then off and only MILP
+        solutions that pass the exact check become incumbents (an explicit ``warm_start`` must
+        satisfy your constraints).
     """
     budget = _check_common(time_limit, threads, memory_limit)
     if not (isinstance(mip_gap, (int, float)) and 0 <= mip_gap <= 1):
@@ -184,6 +217,9 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
         warm_start = None
     incumbent = _warm_order(instance, warm_start)
     bound, parts = cheap_bound(arr)
+    from formulations.protocol import formulation_name
+
+    formulation = formulation_name(formulation)
     stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "rounds": 0, "cuts_added": 0,
                              "nodes": 0, "candidates": parts["servable"], "termination": None}
 
@@ -303,7 +339,21 @@ def lp_bound(instance: Instance, formulation: str = "position", time_limit: floa
 
     Status ``feasible`` when the LP was solved (or was not needed), ``time_limit`` when the time
     or memory limit stopped it (the cheap bound is then reported), ``interrupted`` on Ctrl-C,
-    ``error`` when HiGHS failed (cheap bound reported)."""
+    ``error`` when HiGHS failed (cheap bound reported).
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance.
+    formulation : str
+        ``"position"`` or ``"arc"``: whose LP relaxation.
+    time_limit : float
+        Seconds, model building included.
+    threads : int or None
+        HiGHS threads (None: 1).
+    memory_limit : float
+        MB the model may take, estimated before building.
+    """
     import pyomo.environ as pyo
 
     budget = _check_common(time_limit, threads, memory_limit)
@@ -311,6 +361,9 @@ def lp_bound(instance: Instance, formulation: str = "position", time_limit: floa
     with interrupt.interruptible():
         arr = instance.arrays
         bound, parts = cheap_bound(arr)
+        from formulations.protocol import formulation_name
+
+        formulation = formulation_name(formulation)
         stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "lp_relaxation": None,
                                  "termination": None}
 

@@ -12,10 +12,14 @@ one sparse product. ``tL(m -> m) = 0`` holds exactly (computed, then forced to 0
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
 
 from .instance import Instance
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 def block_costs(instance: Instance) -> np.ndarray:
@@ -28,6 +32,8 @@ def block_costs(instance: Instance) -> np.ndarray:
 
 def membership(instance: Instance) -> sp.csr_matrix:
     """Sparse 0/1 matrix ``A`` of shape (models, blocks)."""
+    import scipy.sparse as sp  # here, not at module level: ``import partialopt`` stays light
+
     bidx = {b.id: j for j, b in enumerate(instance.blocks)}
     rows, cols = [], []
     for m, model in enumerate(instance.models):

@@ -1,14 +1,13 @@
 """The one result type every method returns, and its JSON form (SPEC §9, ``partialopt/result@1``)."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 from .core.errors import InstanceError
-from .core.jsonio import check_numbers, json_type, read_json, write_text_atomic
+from .core.jsonio import json_type
+from .core.result import ResultBase, gap
 from .core.status import STATUSES
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
@@ -17,17 +16,15 @@ SCHEMA = "partialopt/result@1"
 
 
 def relative_gap(objective: float, bound: float | None) -> float | None:
-    """``(bound - objective) / bound`` (0 when both are 0); None without a bound."""
-    if bound is None:
-        return None
-    if bound <= 0:
-        return 0.0
-    return max(0.0, (bound - objective) / bound)
+    """``(bound - objective) / bound`` (0 when the bound is 0); None without a bound
+    (:func:`partialopt.core.result.gap` for a maximisation)."""
+    return gap(objective, bound, "max")
 
 
 @dataclass
-class Result:
-    """A schedule and what is known about it.
+class Result(ResultBase):
+    """A schedule and what is known about it (the scheduling family's result; the common part,
+    ``cost()``, ``is_feasible()``, ``summary()`` and JSON files, is :class:`ResultBase`).
 
     ``order``: served user ids in service order; ``bandwidth``: user id -> Hz; ``objective``:
     number of served users; ``bound``: a proven upper bound on the optimum (None if unknown);
@@ -46,6 +43,9 @@ class Result:
     start: dict[str, float] = field(default_factory=dict)
     finish: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+
+    SCHEMA: ClassVar[str] = SCHEMA
+    SENSE: ClassVar[str] = "max"
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -90,11 +90,11 @@ class Result:
         )
 
     @property
-    def makespan(self) -> float:
+    def last_finish(self) -> float:
         """Last finish under the reported allocation. With the least (closed-form) allocation
         every upload ends exactly at its latest start, so this is usually the last user's
-        latest finish; the GPU's own busy time is the zero-upload finish (``Timeline.makespan``),
-        which is what the SPEC §4 tie-break minimises."""
+        latest finish; the GPU's own busy time is the zero-upload finish
+        (:func:`partialopt.evaluate.gpu_finish`), which is what the SPEC §4 tie-break minimises."""
         return max(self.finish.values(), default=0.0)
 
     def evaluate(self, instance: Instance) -> Evaluation:
@@ -104,22 +104,17 @@ class Result:
     def is_feasible(self, instance: Instance) -> bool:
         return self.evaluate(instance).feasible
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d = {"schema": SCHEMA, **d}
-        return d
+    def payload(self) -> dict[str, Any]:
+        return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Result":
-        """Validate and build a result from its JSON form; an :class:`InstanceError` names the field
+    def from_payload(cls, d: Mapping[str, Any]) -> "Result":
+        """Validate and build a result from its JSON form (without the schema tag, checked by
+        :meth:`ResultBase.from_dict`); an :class:`InstanceError` names the field
         (``order: expected a list of user ids, got str``). ``method``, ``status``, ``bandwidth`` and
         ``objective`` may be omitted (``unknown``, ``feasible``, none: closed form, ``len(order)``)."""
-        if not isinstance(d, Mapping):
-            raise InstanceError(f"expected a JSON object (a result), got {json_type(d)}")
-        if d.get("schema") != SCHEMA:
-            raise InstanceError(f"schema: unknown result schema {d.get('schema')!r} (expected {SCHEMA!r})")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(str(k) for k in d if k != "schema" and k not in known)
+        unknown = sorted(str(k) for k in d if k not in known)
         if unknown:
             raise InstanceError(f"{unknown[0]}: unknown field (a result has {sorted(known)})")
         if "order" not in d:
@@ -140,25 +135,6 @@ class Result:
             raise InstanceError(f"stats: expected a JSON object, got {json_type(stats)}")
         kw["stats"] = dict(stats or {})
         return cls(**kw)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1)
-
-    def save(self, path: str | Path) -> None:
-        """Write the JSON form atomically (temporary file + rename in the same folder)."""
-        write_text_atomic(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Result":
-        """Read and validate a result file; every error is an :class:`InstanceError` starting with the path."""
-        try:
-            data = read_json(path, "result")
-            check_numbers(data)
-            return cls.from_dict(data)
-        except InstanceError as exc:
-            if str(exc).startswith(f"{path}: "):
-                raise
-            raise InstanceError(f"{path}: {exc}") from None
 
 
 def _order(value: Any) -> list[str]:

@@ -1,10 +1,15 @@
 import os
 
 import pytest
+from hypothesis import settings
 
 from partialopt import Block, Instance, Model, Server, User
 
 FAST = os.environ.get("CI") == "true"
+
+# property tests draw the same examples on every run and machine: a failure is reproducible, not flaky
+settings.register_profile("partialopt", derandomize=True, database=None)
+settings.load_profile("partialopt")
 
 
 def hand_instance(overlap: str = "sequential", B: float = 1.0e7, initial=None, alpha: float = 0.0) -> Instance:

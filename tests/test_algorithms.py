@@ -93,7 +93,7 @@ def test_dp_by_hand():
     Serving A x3 and B x2: 0.2 + 0.05 + 0.3 + 0.05 + 0.2 = 0.8 s (5 users); adding one C user
     costs 0.3 + 0.1 more = 1.2 > 1. A x3 + B x2 = 5 users; C x3 alone needs 0.3 + 0.3 = 0.6,
     plus A x3 (0.2 + 0.05 + 0.3) = 1.15 > 1; C x3 + A x1: 0.6 + 0.35 = 0.95 (4 users).
-    So the optimum is 5, with makespan 0.8."""
+    So the optimum is 5, with GPU finish 0.8."""
     v = 1e10
     blocks = (Block("bb", int(0.2 * v), 0), Block("a", int(0.05 * v), 0), Block("b", int(0.05 * v), 0),
               Block("c", int(0.3 * v), 0))
@@ -101,7 +101,7 @@ def test_dp_by_hand():
     users = tuple(User(f"u{i}", mm, 1e5, 1.0, snr=100.0) for i, mm in enumerate("AAABBCCC"))
     inst = Instance(Server(load_bandwidth=v, total_bandwidth=1e9, rate="fixed_snr"), blocks, models, users)
     d = po.solve(inst, method="dp")
-    assert d.status == "optimal" and d.objective == 5 and d.stats["dp_makespan"] == pytest.approx(0.8)
+    assert d.status == "optimal" and d.objective == 5 and d.stats["dp_gpu_finish"] == pytest.approx(0.8)
     assert po.solve(inst, method="milp").objective == 5
     assert po.solve(inst, method="brute_force").objective == 5
 

@@ -35,7 +35,9 @@ def test_shannon_beta_matches_root_finder(t, D, a):
         return
     ref = shannon_root(t, D, a)
     assert b == pytest.approx(ref, rel=1e-8)
-    assert bw.beta_one(t, D, a, "shannon") == pytest.approx(b, rel=1e-14)  # the scalar hot path
+    # the scalar hot path: the same formulas through math instead of numpy; the two can take the
+    # Newton polish differently in the last bits (5e-14 relative seen), far inside every tolerance
+    assert bw.beta_one(t, D, a, "shannon") == pytest.approx(b, rel=1e-12)
     # and the rate it gives uploads D in exactly t
     assert float(bw.upload_time(b, D, a, "shannon")) == pytest.approx(t, rel=1e-9)
 

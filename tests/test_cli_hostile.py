@@ -379,7 +379,7 @@ def test_keyboard_interrupt_exits_130(base, monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr("partialopt.cli.solve", interrupt)
     monkeypatch.setattr("partialopt.cli.generate", interrupt)
-    monkeypatch.setattr("partialopt.cli.evaluate", interrupt)
+    monkeypatch.setattr("partialopt.cli.load_result", interrupt)  # Ctrl-C while evaluate reads
     for argv in (["solve", base["inst_path"], "-o", str(tmp_path / "r.json")], ["generate", "general"],
                  ["evaluate", base["inst_path"], base["res_path"]]):
         assert main(argv) == 130

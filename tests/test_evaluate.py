@@ -135,7 +135,7 @@ def test_timeline_incremental_equals_full_check(seed):
             ev = po.evaluate(inst, order)
             assert ev.feasible
             assert tl.total == pytest.approx(ev.bandwidth_total, rel=1e-9)
-            assert tl.makespan <= ev.makespan + 1e-12
+            assert tl.gpu_finish <= ev.last_finish + 1e-12
     # undo restores the state exactly
     while tl.n:
         tl.pop()

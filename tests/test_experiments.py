@@ -134,7 +134,7 @@ def test_plot_schedule_draws_every_served_user():
     solid = [p for p in ax.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
     assert len(solid) == res.objective  # one inference bar per served user
     ev = po.evaluate(inst, res.order)
-    assert max(p.get_x() + p.get_width() for p in solid) == pytest.approx(ev.makespan)
+    assert max(p.get_x() + p.get_width() for p in solid) == pytest.approx(ev.last_finish)
     assert ax.get_xlabel() == "time (s)"
 
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from partialopt.instance import InstanceError
-from partialopt.pulling.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest, eua_instance,
-                                      evaluate_split, exhaustive_split, split_ilp, split_lp_sampling)
+from partialopt.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest, eua_instance,
+                             evaluate_split, exhaustive_split, split_ilp, split_lp_sampling)
 
 
 def hand(F0: float = 1.0) -> SplitInstance:
@@ -85,7 +85,7 @@ def test_bad_input_names_the_field(change, field):
 def test_online_thompson_sampling_regret_is_sublinear(seed):
     """Stated bound: by T = 3000 the pseudo-regret is below 5 % of the oracle's total loss, and the
     average regret R_T/T is at most 60 % of R_{T/4}/(T/4)."""
-    from partialopt.pulling.split import split_online_ts
+    from partialopt.split import split_online_ts
 
     inst = eua_instance(8, 30, seed=seed)
     run = split_online_ts(inst, frames=3000, seed=seed)

@@ -146,7 +146,7 @@ def _one_model(T_factor, scale, users=3, data_bits=0.0):
 @pytest.mark.parametrize("scale", [1e-9, 1.0, 1e6])
 @pytest.mark.parametrize("T_factor", [1 - 0.5 * TIME_RTOL, 1.0, 1 + 1e-12])
 def test_relative_tolerance_agrees_everywhere(scale, T_factor):
-    """A deadline within TIME_RTOL of the makespan: the judge accepts all users, so every method,
+    """A deadline within TIME_RTOL of the GPU finish: the judge accepts all users, so every method,
     filter and bound must too, at every time scale (an absolute 1e-9 s tolerance would reject
     them at 1e6 s and accept far too much at 1e-9 s)."""
     inst = _one_model(T_factor, scale)
@@ -164,7 +164,7 @@ def test_relative_tolerance_agrees_everywhere(scale, T_factor):
 
 @pytest.mark.parametrize("scale", [1e-9, 1.0, 1e6])
 def test_relative_tolerance_rejects_beyond_it(scale):
-    """A deadline 1e-6 (relative) short of the makespan of 3 users: only 2 fit, at every scale."""
+    """A deadline 1e-6 (relative) short of the GPU finish of 3 users: only 2 fit, at every scale."""
     inst = _one_model(1 - 1e-6, scale)
     assert not po.evaluate(inst, ["u0", "u1", "u2"]).feasible
     for method in ("brute_force", "dp", "greedy"):

@@ -19,12 +19,28 @@ def append_in_order(instance: Instance, priority: np.ndarray, method: str, stats
 
 
 def edf(instance: Instance) -> Result:
-    """Earliest deadline first (ties by user index)."""
+    """Baseline: users in earliest-deadline-first order (ties by user index), each appended when
+    it keeps the schedule feasible.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance.
+    """
     arr = instance.arrays
     return append_in_order(instance, np.lexsort((np.arange(arr.K), arr.T)), "edf")
 
 
 def random_order(instance: Instance, seed: int = 0) -> Result:
-    """Users in a uniformly random order drawn from ``numpy.random.default_rng(seed)``."""
+    """Baseline: users in a uniformly random order, each appended when it keeps the schedule
+    feasible.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance.
+    seed : int
+        Seed of ``numpy.random.default_rng`` that draws the order.
+    """
     rng = np.random.default_rng(seed)
     return append_in_order(instance, rng.permutation(instance.K), "random", stats={"seed": seed})

@@ -49,7 +49,7 @@ def _added_times(arr, tl: Timeline) -> np.ndarray:
     load = arr.tL0 if last < 0 else arr.tL[last]
     if arr.overlap == "sequential":
         return load + arr.e_model
-    Fp = tl.makespan
+    Fp = tl.gpu_finish
     Ep = tl.E[tl.n - 1] if tl.n else 0.0
     return np.maximum(Ep + load, Fp) + arr.e_model - Fp
 
@@ -68,7 +68,7 @@ def greedy_order(instance: Instance) -> list[int]:
     tl = Timeline(arr, undo=False)
     live = [m for m in range(arr.M) if per_model[m]]
     while live:
-        Fp = tl.makespan
+        Fp = tl.gpu_finish
         added = _added_times(arr, tl)
         keys = []
         for m in live:
@@ -88,6 +88,14 @@ def greedy_order(instance: Instance) -> list[int]:
 
 
 def greedy(instance: Instance) -> Result:
+    """The paper's heuristic (SPEC §7): repeatedly append the admissible user with the smallest
+    added time (load + inference), ties by earliest deadline, then least bandwidth, then index.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class).
+    """
     t0 = time.perf_counter()
     order = greedy_order(instance)
     return Result.from_order(instance, order, "greedy", wall_time=time.perf_counter() - t0)
@@ -96,7 +104,13 @@ def greedy(instance: Instance) -> Result:
 def no_sharing(instance: Instance) -> Result:
     """The paper's baseline: the same greedy scheduler on a system that reloads the full model
     at every switch (``instance.without_sharing()``). Its schedule is feasible there, hence
-    also on the real system (sharing only shortens loads); it is reported on the real system."""
+    also on the real system (sharing only shortens loads); it is reported on the real system.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class).
+    """
     t0 = time.perf_counter()
     order = greedy_order(instance.without_sharing())
     return Result.from_order(instance, order, "no_sharing", wall_time=time.perf_counter() - t0)

@@ -1,10 +1,10 @@
 """Local search on orders (SPEC §7): never worse than its start, deterministic for a seed.
 
-Objective, lexicographic: more served users, then smaller GPU makespan (the zero-upload finish
+Objective, lexicographic: more served users, then smaller GPU finish (the zero-upload finish
 of the last user, SPEC §5 (i)). Moves, tried in a seeded random order, first improvement taken:
 
 - ``insert``: an unserved user at any position (count + 1);
-- ``replace``: a served user by an unserved one (same count, smaller makespan: makes room);
+- ``replace``: a served user by an unserved one (same count, smaller GPU finish: makes room);
 - ``relocate``: one user to another position;
 - ``batch``: a maximal run of same-model users to another run boundary (re-sequencing batches);
 - ``swap``: two served users;
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluate import Timeline, evaluate
+from ..evaluate import Timeline, gpu_finish
 from ..instance import Instance
 from ..result import Result
 
@@ -41,7 +41,7 @@ class _State:
         for k in self.order:
             if not self.tl.push(k):
                 raise ValueError("local_search: the start schedule is infeasible")
-        self.key = (len(self.order), -self.tl.makespan)
+        self.key = (len(self.order), -self.tl.gpu_finish)
         self.evals = 0
 
     def try_order(self, new: list[int], p: int) -> tuple | None:
@@ -56,7 +56,7 @@ class _State:
             if not tl.push(k):
                 ok = False
                 break
-        key = (len(new), -tl.makespan) if ok else None
+        key = (len(new), -tl.gpu_finish) if ok else None
         tl.restore(snap)
         return key
 
@@ -136,18 +136,34 @@ def local_search(
     max_evals: int | None = None,
 ) -> Result:
     """Improve ``start``: a method name, a Result, an order of user ids/indices, or ``"best"``
-    (default): the best of :data:`BEST_STARTS` (more served users, then smaller makespan; the
+    (default): the best of :data:`BEST_STARTS` (more served users, then smaller GPU finish; the
     first on ties), so the result is never worse than any of those heuristics.
 
     Budgets: ``max_rounds`` improving moves, ``max_evals`` candidate checks (deterministic),
-    ``time_limit`` seconds (wall clock); the first one reached stops the search."""
+    ``time_limit`` seconds (wall clock); the first one reached stops the search.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class).
+    start : str, Result or list
+        ``"best"``, a method name, a Result or an order of user ids/indices to improve.
+    seed : int
+        Seed of the order in which moves are tried.
+    time_limit : float
+        Wall-clock seconds.
+    max_rounds : int
+        Improving moves at most.
+    max_evals : int or None
+        Candidate checks at most (a deterministic work budget); None: no cap.
+    """
     from ..solve import solve
 
     t0 = time.perf_counter()
     start_method = start if isinstance(start, str) else None
     if start == "best":
         cands = [solve(instance, method=m) for m in BEST_STARTS]
-        keys = [(r.objective, -evaluate(instance, r.order).makespan) for r in cands]
+        keys = [(r.objective, -gpu_finish(instance, r.order)) for r in cands]
         i = max(range(len(cands)), key=lambda j: (keys[j], -j))
         start, start_method = cands[i], BEST_STARTS[i]
     elif isinstance(start, str):

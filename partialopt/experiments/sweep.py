@@ -30,13 +30,14 @@ import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..core.errors import NotApplicable
 from ..solve import METHODS, method_options, solve
 from .instances import PARAMETERS, make_instance, shared_fraction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BACKENDS = ("process", "serial", "ray")
 
@@ -214,6 +215,8 @@ def run_sweep(sweep: Sweep, backend: str = "process", jobs: int | None = None, p
     Ctrl-C cancels what is pending, terminates the workers and re-raises ``KeyboardInterrupt``
     (see the module docstring); under the ``spawn`` start method (macOS, Windows) call it from
     the ``if __name__ == "__main__":`` block of a script."""
+    import pandas as pd  # here: the sweep's names (partialopt bench --help) load without pandas
+
     sweep.validate()
     if backend not in BACKENDS:
         raise ValueError(f"backend: unknown backend {backend!r} (choose from {BACKENDS})")

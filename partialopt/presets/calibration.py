@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import nnls
+
+if TYPE_CHECKING:  # pandas and scipy load on first use: generating a synthetic preset needs neither
+    import pandas as pd
 
 SCHEMA = "partialopt/calibration@1"
 SOURCES = ("pinned", "pageable", "disk")
@@ -47,6 +49,8 @@ class LoadingFit:
 def fit_loading(blocks: pd.DataFrame, source: str) -> LoadingFit:
     """Fit ``alpha, 1/v >= 0`` to the block rows (``model != "raw"``) of one source's column
     ``t_{source}_s`` by non-negative least squares; rows without a time are skipped."""
+    from scipy.optimize import nnls
+
     if source not in SOURCES:
         raise ValueError(f"source: unknown loading source {source!r} (choose from {SOURCES})")
     col = f"t_{source}_s"
@@ -78,6 +82,8 @@ class Calibration:
 
     def inference_time(self, model: str) -> float | None:
         """Measured batch-1 inference time (s) of a model, or ``None`` if it was not measured."""
+        import pandas as pd
+
         row = self.models[self.models["model"] == model]
         if row.empty or pd.isna(row["t_infer_b1_s"].iloc[0]):
             return None
@@ -104,6 +110,8 @@ def _check_columns(df: pd.DataFrame, required: list[str], what: str) -> pd.DataF
 
 def load(path: str | Path) -> Calibration:
     """Read a calibration file written by ``partialopt profile``."""
+    import pandas as pd
+
     data = json.loads(Path(path).read_text())
     if data.get("schema") != SCHEMA:
         raise ValueError(f"schema: expected {SCHEMA!r}, got {data.get('schema')!r} in {path}")
@@ -118,6 +126,8 @@ def load(path: str | Path) -> Calibration:
 @lru_cache(maxsize=1)
 def bundled() -> Calibration:
     """The H100 measurements shipped with the package (``partialopt/data/gpu_profile_h100``)."""
+    import pandas as pd
+
     root = resources.files("partialopt") / "data" / "gpu_profile_h100"
     with resources.as_file(root) as d:
         blocks = pd.read_csv(Path(d) / "blocks.csv")

@@ -10,16 +10,61 @@ parameter sharing. Reuses the scheduling model's blocks and zoo; its ILP is
 
 The variant of the authors' public code (split shareable/specific parts pulled from other
 cloudlets along shortest paths) is :mod:`partialopt.pulling.split` with its EUA-style preset.
+
+Names load lazily (PEP 562): ``import partialopt.pulling.instance`` (the data layer that
+``formulations.pulling`` imports) loads neither the methods (Pyomo) nor the presets nor the
+online learner.
 """
-from . import split
-from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
-from .instance import Cloudlet, PullingInstance, PullModel, RequestGroup
-from .methods import (PULLING_METHODS, PullingResult, assign, ilp, lp_relaxation, most_popular, no_sharing,
-                      randomized_rounding, solve_pulling)
-from .online import OnlineResult, candidate_arms, online_bandit
-from .presets import zoo_instance
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> the module that defines it (imported on first access of partialopt.pulling.NAME)
+_LAZY: dict[str, str] = {
+    "Cloudlet": "partialopt.pulling.instance",
+    "PullModel": "partialopt.pulling.instance",
+    "RequestGroup": "partialopt.pulling.instance",
+    "PullingInstance": "partialopt.pulling.instance",
+    "PullingSolution": "partialopt.pulling.instance",
+    "PullingEvaluation": "partialopt.pulling.evaluate",
+    "evaluate_pulling": "partialopt.pulling.evaluate",
+    "pull_bytes": "partialopt.pulling.evaluate",
+    "PullingResult": "partialopt.pulling.methods",
+    "PULLING_METHODS": "partialopt.pulling.methods",
+    "solve_pulling": "partialopt.pulling.methods",
+    "ilp": "partialopt.pulling.methods",
+    "randomized_rounding": "partialopt.pulling.methods",
+    "most_popular": "partialopt.pulling.methods",
+    "no_sharing": "partialopt.pulling.methods",
+    "assign": "partialopt.pulling.methods",
+    "lp_relaxation": "partialopt.pulling.methods",
+    "online_bandit": "partialopt.pulling.online",
+    "OnlineResult": "partialopt.pulling.online",
+    "candidate_arms": "partialopt.pulling.online",
+    "zoo_instance": "partialopt.pulling.presets",
+}
+# public submodule name -> module (partialopt.pulling.split)
+_SUBMODULES: dict[str, str] = {
+    "split": "partialopt.pulling.split",
+}
 
 __all__ = ["Cloudlet", "PullModel", "RequestGroup", "PullingInstance", "PullingSolution", "PullingEvaluation",
            "evaluate_pulling", "pull_bytes", "PullingResult", "PULLING_METHODS", "solve_pulling", "ilp",
            "randomized_rounding", "most_popular", "no_sharing", "assign", "lp_relaxation", "online_bandit",
            "OnlineResult", "candidate_arms", "zoo_instance", "split"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -16,24 +16,11 @@ stored in full (``sum_{m in x_c} S_m``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .instance import PullingInstance
+from .instance import PullingInstance, PullingSolution  # noqa: F401  (PullingSolution re-exported)
 
 TOL = 1e-6
-
-
-@dataclass
-class PullingSolution:
-    """``placement``: cloudlet id -> model ids; ``assignment``: (group, cloudlet, model) -> fraction."""
-
-    placement: dict[str, tuple[str, ...]]
-    assignment: dict[tuple[str, str, str], float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"placement": {c: list(ms) for c, ms in self.placement.items()},
-                "assignment": [{"group": r, "cloudlet": c, "model": m, "fraction": f}
-                               for (r, c, m), f in self.assignment.items()]}
 
 
 @dataclass

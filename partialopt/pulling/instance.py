@@ -230,3 +230,19 @@ class PullingInstance(JsonFile):
         transfer = _list("transfer", d["transfer"])
         return cls(tuple(blocks), tuple(models), tuple(cloudlets), tuple(groups),
                    tuple(tuple(_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)), dict(d.get("meta") or {}))
+
+
+@dataclass
+class PullingSolution:
+    """``placement``: cloudlet id -> model ids; ``assignment``: (group, cloudlet, model) -> fraction.
+
+    (Defined with the data so that ``formulations.pulling`` needs only this module;
+    :mod:`partialopt.pulling.evaluate` re-exports it.)"""
+
+    placement: dict[str, tuple[str, ...]]
+    assignment: dict[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"placement": {c: list(ms) for c, ms in self.placement.items()},
+                "assignment": [{"group": r, "cloudlet": c, "model": m, "fraction": f}
+                               for (r, c, m), f in self.assignment.items()]}

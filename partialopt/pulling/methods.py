@@ -11,9 +11,10 @@ heuristics raise :class:`~partialopt.core.errors.SolverError` when HiGHS fails.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pyomo.environ as pyo
@@ -21,18 +22,21 @@ import pyomo.environ as pyo
 from formulations import pulling as form
 
 from ..core import interrupt
-from ..core.errors import SolverError
+from ..core.errors import InstanceError, SolverError
+from ..core.result import ResultBase, gap
 from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
-from ..core.status import Status
-from .evaluate import PullingSolution, evaluate_pulling, pull_bytes
+from ..core.status import STATUSES, Status
+from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
 from .instance import PullingInstance
 
 
 @dataclass
-class PullingResult:
-    """Same fields as the scheduling :class:`~partialopt.result.Result`, for a minimisation:
-    ``objective`` = total delay (s) by the evaluator; ``bound`` = a proven lower bound or None;
-    ``gap = (objective - bound) / objective``; ``status`` optimal / feasible / time_limit."""
+class PullingResult(ResultBase):
+    """The pulling family's result (a minimisation; the common part is :class:`ResultBase`):
+    ``objective`` = total delay (s per frame) by the evaluator in the system the result is judged
+    in (``sharing``: with parameter sharing, the real system; ``False`` only for ``ilp(sharing=False)``,
+    which solves the system without sharing); ``bound`` = a proven lower bound or None;
+    ``gap = (objective - bound) / objective``; ``status`` from the shared vocabulary."""
 
     method: str
     status: str
@@ -44,19 +48,78 @@ class PullingResult:
     sharing: bool = True
     stats: dict[str, Any] = field(default_factory=dict)
 
-    def is_feasible(self, inst: PullingInstance) -> bool:
-        return evaluate_pulling(inst, self.solution, sharing=self.sharing).feasible
+    SCHEMA: ClassVar[str] = "partialopt/pulling-result@1"
+    SENSE: ClassVar[str] = "min"
 
-    def to_dict(self) -> dict:
-        return {"schema": "partialopt/pulling-result@1", "method": self.method, "status": self.status,
-                "objective": self.objective, "bound": self.bound, "gap": self.gap, "wall_time": self.wall_time,
-                "sharing": self.sharing, **self.solution.to_dict(), "stats": self.stats}
+    def evaluate(self, inst: PullingInstance) -> PullingEvaluation:
+        """The independent judge's verdict (:func:`evaluate_pulling`) in this result's system."""
+        return evaluate_pulling(inst, self.solution, sharing=self.sharing)
+
+    def payload(self) -> dict[str, Any]:
+        return {"method": self.method, "status": str(self.status), "objective": self.objective, "bound": self.bound,
+                "gap": self.gap, "wall_time": self.wall_time, "sharing": self.sharing, **self.solution.to_dict(),
+                "stats": self.stats}
+
+    @classmethod
+    def from_payload(cls, d: Mapping[str, Any]) -> "PullingResult":
+        known = {"method", "status", "objective", "bound", "gap", "wall_time", "sharing", "placement",
+                 "assignment", "stats"}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InstanceError(f"{unknown[0]}: unknown field (a pulling result has {sorted(known)})")
+        for name in ("placement", "objective"):
+            if name not in d:
+                raise InstanceError(f"{name}: missing field")
+        status = d.get("status", "feasible")
+        if status not in STATUSES:
+            raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
+        return cls(method=str(d.get("method", "unknown")), status=status,
+                   solution=_solution(d["placement"], d.get("assignment", [])),
+                   objective=_number("objective", d["objective"]),
+                   bound=None if d.get("bound") is None else _number("bound", d["bound"]),
+                   gap=None if d.get("gap") is None else _number("gap", d["gap"]),
+                   wall_time=_number("wall_time", d.get("wall_time", 0.0)),
+                   sharing=_flag("sharing", d.get("sharing", True)), stats=_mapping("stats", d.get("stats")))
 
 
-def _gap(obj: float, bound: float | None) -> float | None:
-    if bound is None:
-        return None
-    return 0.0 if obj <= 0 else max(0.0, (obj - bound) / obj)
+def _solution(placement: Any, assignment: Any) -> PullingSolution:
+    """The JSON form of :meth:`PullingSolution.to_dict` back (field-named errors)."""
+    if not isinstance(placement, Mapping):
+        raise InstanceError(f"placement: expected an object cloudlet id -> model ids, got {type(placement).__name__}")
+    place: dict[str, tuple[str, ...]] = {}
+    for c, models in placement.items():
+        if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+            raise InstanceError(f"placement[{c}]: expected a list of model ids, got {models!r}")
+        place[str(c)] = tuple(models)
+    if not isinstance(assignment, list):
+        raise InstanceError(f"assignment: expected a list, got {type(assignment).__name__}")
+    assign_: dict[tuple[str, str, str], float] = {}
+    for i, row in enumerate(assignment):
+        if not isinstance(row, Mapping) or set(row) != {"group", "cloudlet", "model", "fraction"}:
+            raise InstanceError(f"assignment[{i}]: expected an object with group, cloudlet, model and fraction")
+        assign_[(str(row["group"]), str(row["cloudlet"]), str(row["model"]))] = _number(
+            f"assignment[{i}].fraction", row["fraction"])
+    return PullingSolution(place, assign_)
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InstanceError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InstanceError(f"{name}: expected true or false, got {value!r}")
+    return value
+
+
+def _mapping(name: str, value: Any) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InstanceError(f"{name}: expected a JSON object, got {type(value).__name__}")
+    return dict(value)
 
 
 def _result(inst: PullingInstance, method: str, sol: PullingSolution, t0: float, *, status: str = "feasible",
@@ -64,8 +127,8 @@ def _result(inst: PullingInstance, method: str, sol: PullingSolution, t0: float,
     ev = evaluate_pulling(inst, sol, sharing=sharing)
     if not ev.feasible:
         raise RuntimeError(f"{method} returned a solution the evaluator rejects ({ev.violations[0]}); this is a bug")
-    return PullingResult(method, status, sol, ev.total, bound, _gap(ev.total, bound), time.perf_counter() - t0,
-                         sharing, stats or {})
+    return PullingResult(method, status, sol, ev.total, bound, gap(ev.total, bound, "min"),
+                         time.perf_counter() - t0, sharing, stats or {})
 
 
 def _solve(model: pyo.ConcreteModel, time_limit: float = 60.0, mip_gap: float = 1e-9, threads: int | None = None,
@@ -139,7 +202,25 @@ def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, s
     without presolve, and if that disagrees too the status is ``error``. ``sharing=False`` solves
     the system without parameter sharing. ``memory_limit`` (MB) and the time left are checked
     against the model's estimated size before it is built (:func:`estimate_size`); a model that
-    would not fit is not built (status ``time_limit``)."""
+    would not fit is not built (status ``time_limit``).
+
+    Parameters
+    ----------
+    inst : PullingInstance
+        The pulling instance.
+    time_limit : float
+        Seconds, model building included.
+    mip_gap : float
+        Relative gap at which HiGHS may stop (0 proves optimality).
+    sharing : bool
+        False solves the system without parameter sharing (every model pulled in full).
+    integral_z : bool
+        Serve each request group wholly from one model (binary ``z``, ``u``).
+    threads : int or None
+        HiGHS threads (None: 1).
+    memory_limit : float
+        MB the model may take, estimated before building.
+    """
     budget = Budget(time_limit)
     check_memory_limit(memory_limit)
     name = "ilp" if sharing else "ilp_no_sharing"
@@ -239,6 +320,17 @@ def randomized_rounding(inst: PullingInstance, seed: int = 0, sharing: bool = Tr
     the most models sharing one block, because ``1 - prod(1 - x_m) <= sum_m x_m <= d max_m x_m
     <= d y*_{c,j}``. Repair and re-assignment can raise the serving part without a bound we can
     prove, so the ratio to the ILP is measured (``benchmarks/pulling.py``), not claimed.
+
+    Parameters
+    ----------
+    inst : PullingInstance
+        The pulling instance.
+    seed : int
+        Seed of the rounding draws.
+    sharing : bool
+        False rounds the system without parameter sharing.
+    samples : int
+        Roundings drawn; the best is kept.
     """
     if samples < 1:
         raise ValueError(f"samples: must be >= 1, got {samples}")
@@ -276,7 +368,15 @@ def randomized_rounding(inst: PullingInstance, seed: int = 0, sharing: bool = Tr
 def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
     """Baseline: at each cloudlet, pull models in decreasing local popularity
     ``sum_{r: o_r = c, m eligible for r} rho_r`` (ties: smaller model, then index) while they fit
-    ``Q_c``; then assign optimally."""
+    ``Q_c``; then assign optimally.
+
+    Parameters
+    ----------
+    inst : PullingInstance
+        The pulling instance.
+    sharing : bool
+        False places in the system without parameter sharing.
+    """
     t0 = time.perf_counter()
     placement = {}
     for c, cl in enumerate(inst.cloudlets):
@@ -298,9 +398,29 @@ def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
 def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None,
                memory_limit: float = MEMORY_LIMIT_MB) -> PullingResult:
     """Baseline: the optimal placement of a system without parameter sharing (every model pulled
-    and stored in full), judged in that system (``sharing=False``)."""
-    res = ilp(inst, time_limit=time_limit, sharing=False, threads=threads, memory_limit=memory_limit)
-    res.method = "no_sharing"
+    and stored in full), reported on the real system (with sharing), like the scheduling family's
+    ``no_sharing``: ``objective`` is that placement's delay when blocks are shared, and
+    ``stats["delay_without_sharing"]`` its delay in the system without sharing (the baseline's
+    own optimum when ``stats["status_without_sharing"]`` is ``optimal``). Status ``feasible`` (no
+    bound on the real problem), unless the solve without sharing stopped early (its status).
+
+    Parameters
+    ----------
+    inst : PullingInstance
+        The pulling instance.
+    time_limit : float
+        Seconds for the solve without sharing.
+    threads : int or None
+        HiGHS threads (None: 1).
+    memory_limit : float
+        MB the model may take, estimated before building.
+    """
+    alone = ilp(inst, time_limit=time_limit, sharing=False, threads=threads, memory_limit=memory_limit)
+    stats = {**alone.stats, "delay_without_sharing": alone.objective, "status_without_sharing": alone.status,
+             "bound_without_sharing": alone.bound}
+    status = Status.FEASIBLE if alone.status in (Status.OPTIMAL, Status.FEASIBLE) else alone.status
+    res = _result(inst, "no_sharing", alone.solution, time.perf_counter() - alone.wall_time, status=str(status),
+                  stats=stats)
     return res
 
 
@@ -309,7 +429,8 @@ PULLING_METHODS = {"ilp": ilp, "randomized_rounding": randomized_rounding, "most
 
 
 def solve_pulling(inst: PullingInstance, method: str = "ilp", **options: Any) -> PullingResult:
-    """Dispatch by name (``online_bandit`` lives in :mod:`.online`: it needs a workload)."""
-    if method not in PULLING_METHODS:
-        raise ValueError(f"method: unknown pulling method {method!r} (choose from {sorted(PULLING_METHODS)})")
-    return PULLING_METHODS[method](inst, **options)
+    """Alias of :func:`partialopt.solve` for the pulling family (``online_bandit`` lives in
+    :mod:`.online`: it needs a workload)."""
+    from ..solve import solve
+
+    return solve(inst, method, **options)
