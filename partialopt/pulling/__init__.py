@@ -9,7 +9,7 @@ parameter sharing. Reuses the scheduling model's blocks and zoo; its ILP is
     run = online_bandit(inst, frames=2000, seed=0)
 
 The variant of the authors' public code (split shareable/specific parts pulled from other
-cloudlets along shortest paths) is :mod:`partialopt.pulling.split` with its EUA-style preset.
+cloudlets along shortest paths) is the family :mod:`partialopt.split` (``partialopt.pulling.split`` is its old alias).
 
 Names load lazily (PEP 562): ``import partialopt.pulling.instance`` (the data layer that
 ``formulations.pulling`` imports) loads neither the methods (Pyomo) nor the presets nor the
