@@ -52,7 +52,9 @@ class ProblemArrays:
         if s.rate == "fixed_snr":
             q = np.log2(1.0 + np.array([u.snr for u in inst.users], dtype=float))
         else:
-            q = np.array([u.power * u.gain for u in inst.users], dtype=float) / s.noise_psd
+            # power and gain are validated present and positive under the shannon rate
+            q = np.array([u.power for u in inst.users], dtype=float) * np.array(
+                [u.gain for u in inst.users], dtype=float) / s.noise_psd
         tL, full = switch_costs(inst)
         initial = -1 if s.initial_model is None else midx[s.initial_model]
         tL0 = full.copy() if initial < 0 else tL[initial].copy()

@@ -214,7 +214,7 @@ class Timeline:
         self.E = np.zeros(cap)  # model-ready times (pipelined)
         self.n = 0
         self.total = 0.0
-        self._undo = [] if undo else None
+        self._undo: list[tuple] | None = [] if undo else None
         self._pending: tuple | None = None
 
     # -- queries --------------------------------------------------------------------------
@@ -281,7 +281,9 @@ class Timeline:
         if self._pending is None or self._pending[0] != k:
             if not self.can_push(k):
                 return False
-        k, E, F, P, G, bk, cut, nb, total = self._pending
+        pending = self._pending
+        assert pending is not None  # set by can_push
+        k, E, F, P, G, bk, cut, nb, total = pending
         self._pending = None
         n = self.n
         if self._undo is not None:

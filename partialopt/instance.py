@@ -142,7 +142,14 @@ class Server:
 
 
 class JsonFile:
-    """JSON text and files for a class with ``to_dict`` / ``from_dict`` (instances of both models)."""
+    """JSON text and files for a class with ``to_dict`` / ``from_dict`` (instances of every family)."""
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every instance class defines it
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Any:  # pragma: no cover - every instance class defines it
+        raise NotImplementedError
 
     def to_json(self, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -208,9 +215,9 @@ class Instance(JsonFile):
         model_ids = self._unique_ids("models", self.models, Model)
         for i, m in enumerate(self.models):
             m.validate(f"models[{i}]")
-            for j, b in enumerate(m.blocks):
-                if b not in block_ids:
-                    raise InstanceError(f"models[{i}].blocks[{j}]: unknown block id {b!r}")
+            for j, bid in enumerate(m.blocks):
+                if bid not in block_ids:
+                    raise InstanceError(f"models[{i}].blocks[{j}]: unknown block id {bid!r}")
         if not self.users:
             raise InstanceError("users: an instance needs at least one user")
         self._unique_ids("users", self.users, User)
@@ -244,7 +251,7 @@ class Instance(JsonFile):
             raise InstanceError(f"server.initial_model: unknown model id {init!r}")
 
     @staticmethod
-    def _unique_ids(name: str, items: Sequence[Any], cls: type) -> set[str]:
+    def _unique_ids(name: str, items: Sequence[Any], cls: type[Any]) -> set[str]:
         ids: set[str] = set()
         for i, it in enumerate(items):
             if not isinstance(it, cls):

@@ -203,5 +203,7 @@ def _number_map(name: str, value: Any) -> dict[str, float]:
         field_name = f"{name}[{k!r}]"
         if v is None:
             raise InstanceError(f"{field_name}: expected a number, got null")
-        out[str(k)] = float(_optional_number(field_name, v))
+        number = _optional_number(field_name, v)
+        assert number is not None  # null was rejected above
+        out[str(k)] = number
     return out

@@ -275,6 +275,7 @@ class HighsRunner:
         has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
         nodes = int(info.mip_node_count)
         objective = float(info.objective_function_value) if has_solution else None
+        bound: float | None
         if nodes >= 0:  # a MIP: HiGHS's dual bound (valid whatever stopped the search)
             bound = float(info.mip_dual_bound)
         else:  # an LP: its optimum is its bound

@@ -29,8 +29,8 @@ def numpydoc_parameters(doc: str) -> dict[str, tuple[str, str]]:
                  if lines[n].strip() == "Parameters" and set(lines[n + 1].strip()) == {"-"})
     except StopIteration:
         return out
-    name = None
-    typ, text = "", []
+    name: str | None = None
+    typ, text = "", []  # type: tuple[str, list[str]]
     for n in range(i + 2, len(lines)):
         line = lines[n]
         if n + 1 < len(lines) and line.strip() and set(lines[n + 1].strip()) == {"-"}:
@@ -108,10 +108,12 @@ class Family:
     presets: Mapping[str, str] = field(default_factory=dict)
     default_method: str = ""
 
-    def instance_class(self) -> type:
+    def instance_class(self) -> Any:
+        """The instance class (with ``from_dict`` / ``to_dict``)."""
         return load(self.instance)
 
-    def result_class(self) -> type:
+    def result_class(self) -> Any:
+        """The result class (a :class:`~.result.ResultBase`)."""
         return load(self.result)
 
     def method(self, name: str) -> MethodSpec:

@@ -142,12 +142,23 @@ def _solve(model: pyo.ConcreteModel, time_limit: float = 60.0, mip_gap: float = 
 
 
 def solve_lp(model: pyo.ConcreteModel, what: str, time_limit: float = 60.0) -> SolveReport:
-    """Solve an LP that a method cannot do without: its optimum, or ``KeyboardInterrupt`` on
-    Ctrl-C, or :class:`SolverError` naming ``what`` and HiGHS's status."""
+    """Solve an LP that a method cannot do without: its report (optimal, with an ``objective``),
+    or ``KeyboardInterrupt`` on Ctrl-C, or :class:`SolverError` naming ``what`` and HiGHS's status."""
+    return _lp_report(model, what, time_limit)
+
+
+def lp_value(model: pyo.ConcreteModel, what: str, time_limit: float = 60.0) -> float:
+    """The optimum of an LP that a method cannot do without (see :func:`solve_lp`)."""
+    value = solve_lp(model, what, time_limit).objective
+    assert value is not None  # solve_lp raises otherwise
+    return float(value)
+
+
+def _lp_report(model: pyo.ConcreteModel, what: str, time_limit: float) -> SolveReport:
     rep = _solve(model, time_limit)
     if rep.status == Status.INTERRUPTED:
         raise KeyboardInterrupt(f"{what}: interrupted")
-    if rep.status != Status.OPTIMAL or not rep.has_solution:
+    if rep.status != Status.OPTIMAL or not rep.has_solution or rep.objective is None:
         raise SolverError(f"{what}: HiGHS ended with {rep.termination} {rep.error}".rstrip())
     return rep
 
@@ -273,14 +284,14 @@ def lp_relaxation(inst: PullingInstance, sharing: bool = True) -> tuple[float, n
     """``(value, x*, y*, pull*)`` of the LP relaxation (x, y in [0, 1]); ``value`` is a lower bound
     on the ILP optimum; ``pull*`` its pulling part. ``y*`` is empty without sharing."""
     model = form.build(inst, sharing=sharing, relax=True)
-    rep = solve_lp(model, "LP relaxation")
+    value = lp_value(model, "LP relaxation")
     C, M = len(inst.cloudlets), len(inst.models)
     def val(v) -> float:  # a y of a block no model uses appears in no row and keeps no value
         return float(pyo.value(v, exception=False) or 0.0)
 
     x = np.array([[val(model.x[c, k]) for k in range(M)] for c in range(C)])
     y = np.array([[val(model.y[c, j]) for j in range(len(inst.blocks))] for c in range(C)]) if sharing else np.zeros((C, 0))
-    return float(rep.objective), np.clip(x, 0, 1), np.clip(y, 0, 1), float(pyo.value(model.pull))
+    return value, np.clip(x, 0, 1), np.clip(y, 0, 1), float(pyo.value(model.pull))
 
 
 def sharing_degree(inst: PullingInstance) -> int:
@@ -357,6 +368,7 @@ def randomized_rounding(inst: PullingInstance, seed: int = 0, sharing: bool = Tr
         total = evaluate_pulling(inst, sol, sharing).total
         if best is None or total < best[0]:
             best = (total, sol, int(pick.sum()), dropped)
+    assert best is not None  # samples >= 1
     _, sol, pulled, dropped = best
     stats = {"seed": seed, "samples": samples, "lp_value": lp, "lp_pull": lp_pull,
              "sharing_degree": sharing_degree(inst),

@@ -21,7 +21,7 @@ from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_lim
 from ..core.errors import InstanceError
 from ..core.result import ResultBase, gap
 from ..core.status import STATUSES, Status
-from ..pulling.methods import _flag, _mapping, _number, _solve, solve_lp
+from ..pulling.methods import _flag, _mapping, _number, _solve, lp_value
 from .evaluate import SplitEvaluation, evaluate_split
 from .instance import DC, SplitInstance
 
@@ -151,7 +151,7 @@ def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
     t0 = time.perf_counter()
     m = form.build(inst, relax=True)
     opts = m.options
-    rep = solve_lp(m, "split LP relaxation")
+    lp = lp_value(m, "split LP relaxation")
     rng = np.random.default_rng(seed)
     choice = {}
     for q, r in enumerate(inst.requests):
@@ -171,7 +171,7 @@ def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
     total, viol = evaluate_split(inst, choice)
     if viol:
         raise RuntimeError(f"split_lp_sampling returned a choice the evaluator rejects ({viol[0]}); a bug")
-    return SplitResult("split_lp_sampling", "feasible", choice, total, bound=float(rep.objective),
+    return SplitResult("split_lp_sampling", "feasible", choice, total, bound=lp,
                        wall_time=time.perf_counter() - t0, stats={"seed": seed})
 
 
