@@ -7,15 +7,13 @@ JSON round-trips exactly (floats are written with ``repr``, which Python reads b
 """
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .core.errors import InstanceError
-from .core.jsonio import check_numbers, json_type, parse_json, read_json, write_text_atomic
+from .core.jsonio import JsonFile
+from .core.validation import build_record, ident, integer, json_list, meta_object, number
 
 if TYPE_CHECKING:
     from .arrays import ProblemArrays
@@ -23,42 +21,6 @@ if TYPE_CHECKING:
 SCHEMA = "partialopt/instance@1"
 RATES = ("shannon", "fixed_snr")
 OVERLAPS = ("sequential", "pipelined")
-
-
-def _number(path: str, value: Any, *, positive: bool = False, allow_zero: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InstanceError(f"{path}: expected a number, got {value!r}")
-    v = float(value)
-    if math.isnan(v):
-        raise InstanceError(f"{path}: is NaN")
-    if math.isinf(v):
-        raise InstanceError(f"{path}: is infinite")
-    if positive and v <= 0:
-        raise InstanceError(f"{path}: must be > 0, got {value!r}")
-    if not allow_zero and v == 0:
-        raise InstanceError(f"{path}: must be non-zero")
-    if v < 0:
-        raise InstanceError(f"{path}: must be >= 0, got {value!r}")
-    return v
-
-
-def _integer(path: str, value: Any) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or float(value) != int(value)
-    ):
-        raise InstanceError(f"{path}: expected a non-negative integer, got {value!r}")
-    if value < 0:
-        raise InstanceError(f"{path}: must be >= 0, got {value!r}")
-    return int(value)
-
-
-def _ident(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise InstanceError(f"{path}: expected a non-empty string id, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -70,9 +32,9 @@ class Block:
     tensors: int = 1
 
     def validate(self, path: str = "block") -> None:
-        _ident(f"{path}.id", self.id)
-        _integer(f"{path}.bytes", self.bytes)
-        _integer(f"{path}.tensors", self.tensors)
+        ident(f"{path}.id", self.id)
+        integer(f"{path}.bytes", self.bytes)
+        integer(f"{path}.tensors", self.tensors)
 
 
 @dataclass(frozen=True)
@@ -88,16 +50,16 @@ class Model:
             object.__setattr__(self, "blocks", tuple(self.blocks))
 
     def validate(self, path: str = "model") -> None:
-        _ident(f"{path}.id", self.id)
+        ident(f"{path}.id", self.id)
         if not isinstance(self.blocks, tuple) or not self.blocks:
             raise InstanceError(f"{path}.blocks: a model needs at least one block")
         seen: set[str] = set()
         for i, b in enumerate(self.blocks):
-            _ident(f"{path}.blocks[{i}]", b)
+            ident(f"{path}.blocks[{i}]", b)
             if b in seen:
                 raise InstanceError(f"{path}.blocks[{i}]: block id {b!r} listed twice")
             seen.add(b)
-        _number(f"{path}.inference_time", self.inference_time, positive=True)
+        number(f"{path}.inference_time", self.inference_time, positive=True)
 
 
 @dataclass(frozen=True)
@@ -129,59 +91,16 @@ class Server:
     initial_model: str | None = None
 
     def validate(self, path: str = "server") -> None:
-        _number(f"{path}.load_bandwidth", self.load_bandwidth, positive=True)
-        _number(f"{path}.tensor_overhead", self.tensor_overhead)
-        _number(f"{path}.total_bandwidth", self.total_bandwidth, positive=True)
-        _number(f"{path}.noise_psd", self.noise_psd, positive=True)
+        number(f"{path}.load_bandwidth", self.load_bandwidth, positive=True)
+        number(f"{path}.tensor_overhead", self.tensor_overhead)
+        number(f"{path}.total_bandwidth", self.total_bandwidth, positive=True)
+        number(f"{path}.noise_psd", self.noise_psd, positive=True)
         if self.rate not in RATES:
             raise InstanceError(f"{path}.rate: unknown rate model {self.rate!r} (choose from {RATES})")
         if self.overlap not in OVERLAPS:
             raise InstanceError(
                 f"{path}.overlap: unknown overlap variant {self.overlap!r} (choose from {OVERLAPS})"
             )
-
-
-class JsonFile:
-    """JSON text and files for a class with ``to_dict`` / ``from_dict`` (instances of every family)."""
-
-    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every instance class defines it
-        raise NotImplementedError
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Any:  # pragma: no cover - every instance class defines it
-        raise NotImplementedError
-
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-    @classmethod
-    def from_json(cls, text: str | bytes, source: str = "instance"):
-        """Parse and validate JSON text; messages start with ``source`` for JSON errors and with the
-        field path (``users[0].deadline``) for invalid data."""
-        return cls._from_data(parse_json(text, source, "instance"), None)
-
-    def save(self, path: str | Path) -> None:
-        """Write the JSON form atomically (temporary file + rename in the same folder)."""
-        write_text_atomic(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path):
-        """Read and validate a file; every error is an :class:`InstanceError` starting with the path."""
-        return cls._from_data(read_json(path, "instance"), str(path))
-
-    @classmethod
-    def _from_data(cls, data: Any, source: str | None):
-        try:
-            if not isinstance(data, dict):
-                raise InstanceError(f"expected a JSON object (an instance), got {json_type(data)}")
-            check_numbers(data)
-            return cls.from_dict(data)
-        except InstanceError as exc:
-            if source is None:
-                raise
-            raise InstanceError(f"{source}: {exc}") from None
-        except (TypeError, OverflowError) as exc:  # a value of a type the validation does not expect
-            raise InstanceError(f"{source or 'instance'}: invalid data ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -224,11 +143,11 @@ class Instance(JsonFile):
         e = {m.id: m.inference_time for m in self.models}
         for i, u in enumerate(self.users):
             p = f"users[{i}]"
-            _ident(f"{p}.model", u.model)
+            ident(f"{p}.model", u.model)
             if u.model not in model_ids:
                 raise InstanceError(f"{p}.model: unknown model id {u.model!r}")
-            _number(f"{p}.data_bits", u.data_bits)
-            _number(f"{p}.deadline", u.deadline, positive=True)
+            number(f"{p}.data_bits", u.data_bits)
+            number(f"{p}.deadline", u.deadline, positive=True)
             if u.deadline < e[u.model]:
                 raise InstanceError(
                     f"{p}.deadline: {u.deadline!r} s is shorter than model {u.model!r}'s "
@@ -237,16 +156,16 @@ class Instance(JsonFile):
             if self.server.rate == "fixed_snr":
                 if u.snr is None:
                     raise InstanceError(f"{p}.snr: required when server.rate is 'fixed_snr'")
-                _number(f"{p}.snr", u.snr, positive=True)
+                number(f"{p}.snr", u.snr, positive=True)
             else:
                 for name in ("power", "gain"):
                     val = getattr(u, name)
                     if val is None:
                         raise InstanceError(f"{p}.{name}: required when server.rate is 'shannon'")
-                    _number(f"{p}.{name}", val, positive=True)
+                    number(f"{p}.{name}", val, positive=True)
         init = self.server.initial_model
         if init is not None:
-            _ident("server.initial_model", init)
+            ident("server.initial_model", init)
         if init is not None and init not in model_ids:
             raise InstanceError(f"server.initial_model: unknown model id {init!r}")
 
@@ -256,7 +175,7 @@ class Instance(JsonFile):
         for i, it in enumerate(items):
             if not isinstance(it, cls):
                 raise InstanceError(f"{name}[{i}]: expected a {cls.__name__}, got {type(it).__name__}")
-            _ident(f"{name}[{i}].id", it.id)
+            ident(f"{name}[{i}].id", it.id)
             if it.id in ids:
                 raise InstanceError(f"{name}[{i}].id: duplicate id {it.id!r}")
             ids.add(it.id)
@@ -367,45 +286,14 @@ class Instance(JsonFile):
         for key in ("server", "blocks", "models", "users"):
             if key not in d:
                 raise InstanceError(f"{key}: missing field")
-        server = _build(Server, "server", d["server"], required=("load_bandwidth",))
-        blocks = [_build(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(_list("blocks", d["blocks"]))]
+        server = build_record(Server, "server", d["server"], required=("load_bandwidth",))
+        blocks = [build_record(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(json_list("blocks", d["blocks"]))]
         models = [
-            _build(Model, f"models[{i}]", m, required=("id", "blocks", "inference_time"))
-            for i, m in enumerate(_list("models", d["models"]))
+            build_record(Model, f"models[{i}]", m, required=("id", "blocks", "inference_time"), tuples=("blocks",))
+            for i, m in enumerate(json_list("models", d["models"]))
         ]
         users = [
-            _build(User, f"users[{i}]", u, required=("id", "model", "data_bits", "deadline"))
-            for i, u in enumerate(_list("users", d["users"]))
+            build_record(User, f"users[{i}]", u, required=("id", "model", "data_bits", "deadline"))
+            for i, u in enumerate(json_list("users", d["users"]))
         ]
-        return cls(server, tuple(blocks), tuple(models), tuple(users), _meta(d.get("meta")))
-
-
-def _meta(value: Any) -> dict[str, Any]:
-    """``meta``: a JSON object of free-form annotations (absent or null: empty)."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InstanceError(f"meta: expected a JSON object, got {json_type(value)}")
-    return dict(value)
-
-
-def _list(path: str, value: Any) -> list:
-    if not isinstance(value, list):
-        raise InstanceError(f"{path}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _build(cls: type, path: str, data: Any, required: Sequence[str]) -> Any:
-    if not isinstance(data, Mapping):
-        raise InstanceError(f"{path}: expected an object, got {type(data).__name__}")
-    names = {f.name for f in fields(cls)}
-    for key in required:
-        if key not in data:
-            raise InstanceError(f"{path}.{key}: missing field")
-    unknown = set(data) - names
-    if unknown:
-        raise InstanceError(f"{path}.{sorted(unknown)[0]}: unknown field")
-    kw = dict(data)
-    if cls is Model:
-        kw["blocks"] = tuple(_list(f"{path}.blocks", kw["blocks"]))
-    return cls(**kw)
+        return cls(server, tuple(blocks), tuple(models), tuple(users), meta_object(d.get("meta")))

@@ -1,13 +1,13 @@
 """The one result type every method returns, and its JSON form (SPEC §9, ``partialopt/result@1``)."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Mapping, Sequence
 
 from .core.errors import InstanceError
 from .core.jsonio import json_type
 from .core.result import ResultBase, gap
+from .core.validation import count, optional_number, status, text
 from .core.status import STATUSES
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
@@ -121,13 +121,13 @@ class Result(ResultBase):
             raise InstanceError("order: missing field (the served user ids in service order)")
         order = _order(d["order"])
         kw: dict[str, Any] = {"order": order}
-        kw["method"] = _text("method", d.get("method", "unknown"))
-        kw["status"] = _status(d.get("status", "feasible"))
+        kw["method"] = text("method", d.get("method", "unknown"))
+        kw["status"] = status(d.get("status", "feasible"))
         kw["bandwidth"] = _number_map("bandwidth", d.get("bandwidth"))
-        kw["objective"] = _count("objective", d.get("objective", len(order)))
+        kw["objective"] = count("objective", d.get("objective", len(order)))
         for name in ("bound", "gap"):
-            kw[name] = _optional_number(name, d.get(name))
-        kw["wall_time"] = _optional_number("wall_time", d.get("wall_time")) or 0.0
+            kw[name] = optional_number(name, d.get(name))
+        kw["wall_time"] = optional_number("wall_time", d.get("wall_time")) or 0.0
         kw["start"] = _number_map("start", d.get("start"))
         kw["finish"] = _number_map("finish", d.get("finish"))
         stats = d.get("stats")
@@ -151,47 +151,6 @@ def _order(value: Any) -> list[str]:
     return list(value)
 
 
-def _text(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise InstanceError(f"{name}: expected a string, got {json_type(value)}")
-    return value
-
-
-def _status(value: Any) -> str:
-    if not isinstance(value, str) or value not in STATUSES:
-        raise InstanceError(f"status: unknown status {value!r} (choose from {list(STATUSES)})")
-    return value
-
-
-def _finite(name: str, value: Any) -> float:
-    """A finite JSON number (not a boolean)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InstanceError(f"{name}: expected a number, got {json_type(value)}")
-    try:
-        v = float(value)
-    except OverflowError:
-        raise InstanceError(f"{name}: number too large") from None
-    if not math.isfinite(v):
-        raise InstanceError(f"{name}: must be finite, got {v!r}")
-    return v
-
-
-def _optional_number(name: str, value: Any) -> float | None:
-    """A finite non-negative number, or None for null/absent."""
-    if value is None:
-        return None
-    v = _finite(name, value)
-    if v < 0:
-        raise InstanceError(f"{name}: must be >= 0, got {value!r}")
-    return v
-
-
-def _count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InstanceError(f"{name}: expected a non-negative integer, got {value!r}")
-    return value
-
-
 def _number_map(name: str, value: Any) -> dict[str, float]:
     """``bandwidth``/``start``/``finish``: user id -> finite non-negative number (null/absent: empty)."""
     if value is None:
@@ -203,7 +162,7 @@ def _number_map(name: str, value: Any) -> dict[str, float]:
         field_name = f"{name}[{k!r}]"
         if v is None:
             raise InstanceError(f"{field_name}: expected a number, got null")
-        number = _optional_number(field_name, v)
+        number = optional_number(field_name, v)
         assert number is not None  # null was rejected above
         out[str(k)] = number
     return out

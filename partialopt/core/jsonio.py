@@ -6,6 +6,8 @@
   not), naming where they are.
 - :func:`write_text_atomic` writes through a temporary file in the same folder and renames it over
   the target, so a reader (or a concurrent writer) never sees a half-written file.
+- :class:`JsonFile`: ``to_json`` / ``from_json`` / ``save`` / ``load`` for every family's instance
+  class (which defines ``to_dict`` / ``from_dict``).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import InstanceError
 
@@ -114,3 +116,46 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+class JsonFile:
+    """JSON text and files for a class with ``to_dict`` / ``from_dict`` (instances of every family)."""
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every instance class defines it
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Any:  # pragma: no cover - every instance class defines it
+        raise NotImplementedError
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, source: str = "instance"):
+        """Parse and validate JSON text; messages start with ``source`` for JSON errors and with the
+        field path (``users[0].deadline``) for invalid data."""
+        return cls._from_data(parse_json(text, source, "instance"), None)
+
+    def save(self, path: str | Path) -> None:
+        """Write the JSON form atomically (temporary file + rename in the same folder)."""
+        write_text_atomic(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """Read and validate a file; every error is an :class:`InstanceError` starting with the path."""
+        return cls._from_data(read_json(path, "instance"), str(path))
+
+    @classmethod
+    def _from_data(cls, data: Any, source: str | None):
+        try:
+            if not isinstance(data, dict):
+                raise InstanceError(f"expected a JSON object (an instance), got {json_type(data)}")
+            check_numbers(data)
+            return cls.from_dict(data)
+        except InstanceError as exc:
+            if source is None:
+                raise
+            raise InstanceError(f"{source}: {exc}") from None
+        except (TypeError, OverflowError) as exc:  # a value of a type the validation does not expect
+            raise InstanceError(f"{source or 'instance'}: invalid data ({exc})") from None

@@ -14,7 +14,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..instance import Block, InstanceError, JsonFile, _build, _ident, _list, _number
+from ..core.errors import InstanceError
+from ..core.jsonio import JsonFile
+from ..core.validation import build_record, ident, json_list, number
+from ..instance import Block
 
 SCHEMA = "partialopt/pulling@1"
 
@@ -30,10 +33,10 @@ class Cloudlet:
     pull_rate: float
 
     def validate(self, path: str) -> None:
-        _ident(f"{path}.id", self.id)
-        _number(f"{path}.storage", self.storage)
-        _number(f"{path}.compute", self.compute)
-        _number(f"{path}.pull_rate", self.pull_rate, positive=True)
+        ident(f"{path}.id", self.id)
+        number(f"{path}.storage", self.storage)
+        number(f"{path}.compute", self.compute)
+        number(f"{path}.pull_rate", self.pull_rate, positive=True)
 
 
 @dataclass(frozen=True)
@@ -52,15 +55,15 @@ class PullModel:
             object.__setattr__(self, "blocks", tuple(self.blocks))
 
     def validate(self, path: str) -> None:
-        _ident(f"{path}.id", self.id)
+        ident(f"{path}.id", self.id)
         if not isinstance(self.blocks, tuple) or not self.blocks:
             raise InstanceError(f"{path}.blocks: a model needs at least one block")
         if len(set(self.blocks)) != len(self.blocks):
             raise InstanceError(f"{path}.blocks: a block is listed twice")
-        _ident(f"{path}.task", self.task)
-        if _number(f"{path}.accuracy", self.accuracy) > 1:
+        ident(f"{path}.task", self.task)
+        if number(f"{path}.accuracy", self.accuracy) > 1:
             raise InstanceError(f"{path}.accuracy: must be in [0, 1], got {self.accuracy!r}")
-        _number(f"{path}.inference_time", self.inference_time, positive=True)
+        number(f"{path}.inference_time", self.inference_time, positive=True)
 
 
 @dataclass(frozen=True)
@@ -78,14 +81,14 @@ class RequestGroup:
     penalty: float
 
     def validate(self, path: str) -> None:
-        _ident(f"{path}.id", self.id)
-        _ident(f"{path}.origin", self.origin)
-        _ident(f"{path}.task", self.task)
-        _number(f"{path}.demand", self.demand)
-        _number(f"{path}.data_bits", self.data_bits)
-        if _number(f"{path}.min_accuracy", self.min_accuracy) > 1:
+        ident(f"{path}.id", self.id)
+        ident(f"{path}.origin", self.origin)
+        ident(f"{path}.task", self.task)
+        number(f"{path}.demand", self.demand)
+        number(f"{path}.data_bits", self.data_bits)
+        if number(f"{path}.min_accuracy", self.min_accuracy) > 1:
             raise InstanceError(f"{path}.min_accuracy: must be in [0, 1], got {self.min_accuracy!r}")
-        _number(f"{path}.penalty", self.penalty, positive=True)
+        number(f"{path}.penalty", self.penalty, positive=True)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class PullingInstance(JsonFile):
             raise InstanceError(f"transfer: expected a {C} x {C} matrix (one row and column per cloudlet)")
         for o, row in enumerate(self.transfer):
             for c, h in enumerate(row):
-                _number(f"transfer[{o}][{c}]", h)
+                number(f"transfer[{o}][{c}]", h)
 
     # ------------------------------------------------------------------ numeric views
     @cached_property
@@ -219,17 +222,17 @@ class PullingInstance(JsonFile):
         for key in ("blocks", "models", "cloudlets", "groups", "transfer"):
             if key not in d:
                 raise InstanceError(f"{key}: missing field")
-        blocks = [_build(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(_list("blocks", d["blocks"]))]
-        models = [_build(PullModel, f"models[{i}]", m, required=("id", "blocks", "task", "accuracy", "inference_time"))
-                  for i, m in enumerate(_list("models", d["models"]))]
-        cloudlets = [_build(Cloudlet, f"cloudlets[{i}]", c, required=("id", "storage", "compute", "pull_rate"))
-                     for i, c in enumerate(_list("cloudlets", d["cloudlets"]))]
-        groups = [_build(RequestGroup, f"groups[{i}]", g,
+        blocks = [build_record(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(json_list("blocks", d["blocks"]))]
+        models = [build_record(PullModel, f"models[{i}]", m, required=("id", "blocks", "task", "accuracy", "inference_time"))
+                  for i, m in enumerate(json_list("models", d["models"]))]
+        cloudlets = [build_record(Cloudlet, f"cloudlets[{i}]", c, required=("id", "storage", "compute", "pull_rate"))
+                     for i, c in enumerate(json_list("cloudlets", d["cloudlets"]))]
+        groups = [build_record(RequestGroup, f"groups[{i}]", g,
                          required=("id", "origin", "task", "demand", "data_bits", "min_accuracy", "penalty"))
-                  for i, g in enumerate(_list("groups", d["groups"]))]
-        transfer = _list("transfer", d["transfer"])
+                  for i, g in enumerate(json_list("groups", d["groups"]))]
+        transfer = json_list("transfer", d["transfer"])
         return cls(tuple(blocks), tuple(models), tuple(cloudlets), tuple(groups),
-                   tuple(tuple(_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)), dict(d.get("meta") or {}))
+                   tuple(tuple(json_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)), dict(d.get("meta") or {}))
 
 
 @dataclass

@@ -11,7 +11,6 @@ heuristics raise :class:`~partialopt.core.errors.SolverError` when HiGHS fails.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
@@ -24,6 +23,7 @@ from formulations import pulling as form
 from ..core import interrupt
 from ..core.errors import InstanceError, SolverError
 from ..core.result import ResultBase, gap
+from ..core.validation import finite_number, flag, json_object
 from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
 from ..core.status import STATUSES, Status
 from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
@@ -75,11 +75,11 @@ class PullingResult(ResultBase):
             raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
         return cls(method=str(d.get("method", "unknown")), status=status,
                    solution=_solution(d["placement"], d.get("assignment", [])),
-                   objective=_number("objective", d["objective"]),
-                   bound=None if d.get("bound") is None else _number("bound", d["bound"]),
-                   gap=None if d.get("gap") is None else _number("gap", d["gap"]),
-                   wall_time=_number("wall_time", d.get("wall_time", 0.0)),
-                   sharing=_flag("sharing", d.get("sharing", True)), stats=_mapping("stats", d.get("stats")))
+                   objective=finite_number("objective", d["objective"]),
+                   bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
+                   gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
+                   wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
+                   sharing=flag("sharing", d.get("sharing", True)), stats=json_object("stats", d.get("stats")))
 
 
 def _solution(placement: Any, assignment: Any) -> PullingSolution:
@@ -97,29 +97,9 @@ def _solution(placement: Any, assignment: Any) -> PullingSolution:
     for i, row in enumerate(assignment):
         if not isinstance(row, Mapping) or set(row) != {"group", "cloudlet", "model", "fraction"}:
             raise InstanceError(f"assignment[{i}]: expected an object with group, cloudlet, model and fraction")
-        assign_[(str(row["group"]), str(row["cloudlet"]), str(row["model"]))] = _number(
+        assign_[(str(row["group"]), str(row["cloudlet"]), str(row["model"]))] = finite_number(
             f"assignment[{i}].fraction", row["fraction"])
     return PullingSolution(place, assign_)
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InstanceError(f"{name}: expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InstanceError(f"{name}: expected true or false, got {value!r}")
-    return value
-
-
-def _mapping(name: str, value: Any) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InstanceError(f"{name}: expected a JSON object, got {type(value).__name__}")
-    return dict(value)
 
 
 def _result(inst: PullingInstance, method: str, sol: PullingSolution, t0: float, *, status: str = "feasible",

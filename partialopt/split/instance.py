@@ -6,7 +6,7 @@ an accuracy requirement and a cost budget, and the prices per GB.
 Every object is validated on construction; errors are :class:`~partialopt.core.errors.InstanceError`
 naming the field (``requests[2].home: ...``). JSON: ``"schema": "partialopt/split@1"``, through
 :meth:`SplitInstance.to_dict` / :meth:`SplitInstance.from_dict` and the file helpers of
-:class:`~partialopt.instance.JsonFile` (``to_json``, ``from_json``, ``save``, ``load``); the
+:class:`~partialopt.core.jsonio.JsonFile` (``to_json``, ``from_json``, ``save``, ``load``); the
 round trip is exact. Edges are JSON objects ``{"a": ..., "b": ..., "weight": ...}`` (s/GB).
 """
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..instance import InstanceError, JsonFile, _build, _ident, _list, _meta, _number
+from ..core.errors import InstanceError
+from ..core.jsonio import JsonFile
+from ..core.validation import build_record, ident, json_list, meta_object, number
 
 SCHEMA = "partialopt/split@1"
 SHARE = 2.0 / 3.0
@@ -100,12 +102,12 @@ class SplitInstance(JsonFile):
         ids = set()
         for i, c in enumerate(self.cloudlets):
             p = f"cloudlets[{i}]"
-            _ident(f"{p}.id", c.id)
+            ident(f"{p}.id", c.id)
             if c.id in ids or c.id == DC:
                 raise InstanceError(f"{p}.id: duplicate or reserved id {c.id!r}")
             ids.add(c.id)
             for name in ("compute", "arrival", "m1", "m2"):
-                _number(f"{p}.{name}", getattr(c, name))
+                number(f"{p}.{name}", getattr(c, name))
             if c.arrival * c.m1 >= 1:
                 raise InstanceError(f"{p}.arrival: utilisation lambda m1 = {c.arrival * c.m1:g} >= 1 (unstable queue)")
             if not isinstance(c.stored, tuple):
@@ -113,16 +115,16 @@ class SplitInstance(JsonFile):
         mids = {m.id for m in self.models if isinstance(m.id, str)}
         if len(mids) != len(self.models):
             for i, m in enumerate(self.models):
-                _ident(f"models[{i}].id", m.id)
+                ident(f"models[{i}].id", m.id)
             raise InstanceError("models: duplicate model id")
         for i, m in enumerate(self.models):
             p = f"models[{i}]"
-            _ident(f"{p}.id", m.id)
-            _ident(f"{p}.task", m.task)
-            _number(f"{p}.size", m.size, positive=True)
-            if _number(f"{p}.accuracy", m.accuracy) > 1:
+            ident(f"{p}.id", m.id)
+            ident(f"{p}.task", m.task)
+            number(f"{p}.size", m.size, positive=True)
+            if number(f"{p}.accuracy", m.accuracy) > 1:
                 raise InstanceError(f"{p}.accuracy: must be in [0, 1], got {m.accuracy!r}")
-            _number(f"{p}.inference_time", m.inference_time, positive=True)
+            number(f"{p}.inference_time", m.inference_time, positive=True)
         for i, c in enumerate(self.cloudlets):
             for j, k in enumerate(c.stored):
                 if not isinstance(k, str) or k not in mids:
@@ -136,23 +138,23 @@ class SplitInstance(JsonFile):
             for end, name in ((a, "a"), (b, "b")):
                 if not isinstance(end, str) or (end != DC and end not in ids):
                     raise InstanceError(f"edges[{i}].{name}: unknown cloudlet id {end!r}")
-            _number(f"edges[{i}].weight", w)
+            number(f"edges[{i}].weight", w)
         if not self.requests:
             raise InstanceError("requests: an instance needs at least one request")
         for i, q in enumerate(self.requests):
             p = f"requests[{i}]"
-            _ident(f"{p}.id", q.id)
+            ident(f"{p}.id", q.id)
             if not isinstance(q.home, str) or q.home not in ids:
                 raise InstanceError(f"{p}.home: unknown cloudlet id {q.home!r}")
-            _ident(f"{p}.task", q.task)
-            if _number(f"{p}.min_accuracy", q.min_accuracy) > 1:
+            ident(f"{p}.task", q.task)
+            if number(f"{p}.min_accuracy", q.min_accuracy) > 1:
                 raise InstanceError(f"{p}.min_accuracy: must be in [0, 1], got {q.min_accuracy!r}")
             for name in ("budget", "data_bits"):
-                _number(f"{p}.{name}", getattr(q, name))
+                number(f"{p}.{name}", getattr(q, name))
             for name in ("uplink_rate", "penalty"):
-                _number(f"{p}.{name}", getattr(q, name), positive=True)
-        _number("dc_price", self.dc_price)
-        _number("edge_price", self.edge_price)
+                number(f"{p}.{name}", getattr(q, name), positive=True)
+        number("dc_price", self.dc_price)
+        number("edge_price", self.edge_price)
         if not isinstance(self.meta, Mapping):
             raise InstanceError(f"meta: expected a mapping, got {type(self.meta).__name__}")
         if not np.isfinite(self.distance).all():
@@ -248,8 +250,8 @@ class SplitInstance(JsonFile):
 
         def cloudlet(i: int, c: Any) -> SplitCloudlet:
             if isinstance(c, Mapping) and "stored" in c:
-                c = {**c, "stored": tuple(_list(f"cloudlets[{i}].stored", c["stored"]))}
-            return _build(SplitCloudlet, f"cloudlets[{i}]", c, required=("id", "compute"))
+                c = {**c, "stored": tuple(json_list(f"cloudlets[{i}].stored", c["stored"]))}
+            return build_record(SplitCloudlet, f"cloudlets[{i}]", c, required=("id", "compute"))
 
         def edge(i: int, e: Any) -> tuple[str, str, float]:
             if not isinstance(e, Mapping):
@@ -262,19 +264,19 @@ class SplitInstance(JsonFile):
                 raise InstanceError(f"edges[{i}].{extra[0]}: unknown field")
             return (e["a"], e["b"], e["weight"])
 
-        cloudlets = tuple(cloudlet(i, c) for i, c in enumerate(_list("cloudlets", d["cloudlets"])))
-        edges = tuple(edge(i, e) for i, e in enumerate(_list("edges", d["edges"])))
-        models = tuple(_build(SplitModel, f"models[{i}]", m, required=("id", "task", "size", "accuracy", "inference_time"))
-                       for i, m in enumerate(_list("models", d["models"])))
-        requests = tuple(_build(SplitRequest, f"requests[{i}]", q,
+        cloudlets = tuple(cloudlet(i, c) for i, c in enumerate(json_list("cloudlets", d["cloudlets"])))
+        edges = tuple(edge(i, e) for i, e in enumerate(json_list("edges", d["edges"])))
+        models = tuple(build_record(SplitModel, f"models[{i}]", m, required=("id", "task", "size", "accuracy", "inference_time"))
+                       for i, m in enumerate(json_list("models", d["models"])))
+        requests = tuple(build_record(SplitRequest, f"requests[{i}]", q,
                                 required=("id", "home", "task", "min_accuracy", "budget", "data_bits",
                                           "uplink_rate", "penalty"))
-                         for i, q in enumerate(_list("requests", d["requests"])))
+                         for i, q in enumerate(json_list("requests", d["requests"])))
         kw: dict[str, Any] = {}
         for key in ("dc_price", "edge_price"):
             if key in d:
                 kw[key] = d[key]
-        return cls(cloudlets, edges, models, requests, meta=_meta(d.get("meta")), **kw)
+        return cls(cloudlets, edges, models, requests, meta=meta_object(d.get("meta")), **kw)
 
 
 __all__ = ["SCHEMA", "SHARE", "DC", "GB", "SplitCloudlet", "SplitModel", "SplitRequest", "SplitInstance"]

@@ -21,7 +21,8 @@ from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_lim
 from ..core.errors import InstanceError
 from ..core.result import ResultBase, gap
 from ..core.status import STATUSES, Status
-from ..pulling.methods import _flag, _mapping, _number, _solve, lp_value
+from ..core.validation import finite_number, flag, json_object
+from ..pulling.methods import _solve, lp_value
 from .evaluate import SplitEvaluation, evaluate_split
 from .instance import DC, SplitInstance
 
@@ -83,11 +84,11 @@ class SplitResult(ResultBase):
                 raise InstanceError(f"choice[{r}]: expected [model, shareable source, specific source], got {c!r}")
             parsed[str(r)] = (c[0], c[1], c[2])
         return cls(method=str(d.get("method", "unknown")), status=status, choice=parsed,
-                   objective=_number("objective", d["objective"]),
-                   bound=None if d.get("bound") is None else _number("bound", d["bound"]),
-                   gap=None if d.get("gap") is None else _number("gap", d["gap"]),
-                   wall_time=_number("wall_time", d.get("wall_time", 0.0)),
-                   sharing=_flag("sharing", d.get("sharing", True)), stats=_mapping("stats", d.get("stats")))
+                   objective=finite_number("objective", d["objective"]),
+                   bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
+                   gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
+                   wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
+                   sharing=flag("sharing", d.get("sharing", True)), stats=json_object("stats", d.get("stats")))
 
 
 def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = True,
