@@ -152,25 +152,32 @@ class SolveReport:
 def _run_waiting(fn: Callable[[], Any], cancel: threading.Event) -> Any:
     """``fn()`` in a helper thread while this thread waits, so that Ctrl-C is handled here at once.
     A ``KeyboardInterrupt`` while waiting sets ``cancel`` (the solver's interrupt callbacks then
-    stop HiGHS within milliseconds), waits up to 5 s for the helper to leave HiGHS, and re-raises."""
+    stop HiGHS within milliseconds), waits up to 10 s for the helper to leave HiGHS, and re-raises.
+
+    The wait is on an event the helper sets when it ends, not on ``Thread.join``: a join
+    interrupted by Ctrl-C can afterwards report the thread finished while it still runs (seen with
+    CPython 3.11), and a process that then exits with HiGHS running aborts."""
     if threading.current_thread() is not threading.main_thread():
         return fn()
     box: dict[str, Any] = {}
+    finished = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = fn()
         except BaseException as exc:  # re-raised in the caller
             box["error"] = exc
+        finally:
+            finished.set()
 
     worker = threading.Thread(target=target, name="partialopt-highs", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.05)
+        while not finished.wait(0.05):
+            pass
     except KeyboardInterrupt:
         cancel.set()
-        worker.join(5.0)
+        finished.wait(10.0)
         raise
     if "error" in box:
         raise box["error"]

@@ -16,8 +16,7 @@ import pytest
 import partialopt as po
 from partialopt.cli import EXIT_CODES_HELP, main
 from partialopt.core.jsonio import read_json, write_text_atomic
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
 
 
 @pytest.fixture(scope="module")

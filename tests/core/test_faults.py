@@ -5,7 +5,7 @@ per-process thread pool under any sequence of thread settings.
 Each case asserts the status, that the incumbent passes its family's evaluator, and that the
 bound is valid against an optimum computed independently (brute force for the scheduling model,
 a clean ILP solve for the pulling models, cross-checked with the exhaustive search in
-tests/test_pulling*.py).
+tests/pulling/ and tests/split/).
 """
 from __future__ import annotations
 
@@ -23,29 +23,29 @@ import pytest
 import partialopt as po
 from partialopt.core.highs import inject
 from partialopt.pulling import evaluate_pulling, solve_pulling, zoo_instance
-from partialopt.split import eua_instance, evaluate_split, exhaustive_split, split_ilp
+from partialopt.split import evaluate_split, exhaustive_split, split_ilp
 
 FAULTS = [("solve", "error", "error"), ("build", "timeout", "time_limit"), ("solve", "interrupt", "interrupted")]
 
 
 @pytest.fixture(scope="module")
-def sched():
+def sched(general_k8_seed1):
     """A general instance whose greedy start (4) is below the optimum (6), and that optimum."""
-    inst = po.generate("general", users=8, seed=1)
+    inst = general_k8_seed1
     opt = po.solve(inst, "brute_force")
     assert opt.status == "optimal" and po.solve(inst, "greedy").objective < opt.objective
     return inst, opt.objective
 
 
 @pytest.fixture(scope="module")
-def pull():
-    inst = zoo_instance(3, 6, seed=0)
+def pull(zoo_3x6):
+    inst = zoo_3x6
     return inst, solve_pulling(inst, "ilp").objective
 
 
 @pytest.fixture(scope="module")
-def split():
-    inst = eua_instance(n_cloudlets=3, n_requests=6, seed=0)
+def split(eua_3x6):
+    inst = eua_3x6
     return inst, exhaustive_split(inst)
 
 
@@ -126,6 +126,7 @@ def test_real_sigint_returns_the_incumbent_as_interrupted():
     """Ctrl-C during a long MILP: status interrupted, a checked incumbent, a valid bound."""
     inst = po.generate("general", users=30, seed=1)
     greedy = po.solve(inst, "greedy").objective
+    before = signal.getsignal(signal.SIGINT)  # default_int_handler; SIG_IGN when started in the background
     finished = threading.Event()
 
     def press():
@@ -143,7 +144,7 @@ def test_real_sigint_returns_the_incumbent_as_interrupted():
     assert res.status == "interrupted", res.stats
     assert res.objective >= greedy and po.evaluate(inst, res.order, res.bandwidth).feasible
     assert res.bound is not None and res.bound >= res.objective
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # handler restored
 
 
 def test_second_sigint_stops_at_once():

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import partialopt
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("partialopt", "formulations")
 HEAVY = ("pandas", "matplotlib", "pyomo", "cvxpy", "scipy")
 

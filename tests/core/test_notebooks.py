@@ -1,12 +1,12 @@
 """Every notebook runs top to bottom on small sizes (PARTIALOPT_NB_SMALL=1); their own cells assert
 the cross-checks (proven optima agree, bounds hold, custom constraints are respected)."""
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+from tests import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_the_three_notebooks_exist():

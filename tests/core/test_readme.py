@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from tests import ROOT
+
+README = ROOT / "README.md"
 BLOCK = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
 SPAWN = 'import multiprocessing\nmultiprocessing.set_start_method("spawn", force=True)\n'
 CHEAP = ("partialopt generate ", "partialopt solve ", "partialopt evaluate ")

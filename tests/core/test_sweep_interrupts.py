@@ -14,8 +14,7 @@ import pytest
 from partialopt.core.errors import NotApplicable, SolverError
 from partialopt.experiments import Sweep, run_sweep, run_task
 from partialopt.experiments import sweep as sweep_module
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
 
 
 # -- refused vs error ------------------------------------------------------------------------------

@@ -6,29 +6,10 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from partialopt.instance import Block, InstanceError
-from partialopt.pulling import (Cloudlet, PullingInstance, PullingSolution, PullModel, RequestGroup,
-                                evaluate_pulling, lp_relaxation, online_bandit, pull_bytes, solve_pulling,
-                                zoo_instance)
+from partialopt.instance import InstanceError
+from partialopt.pulling import (PullingInstance, PullingSolution, evaluate_pulling, lp_relaxation, online_bandit,
+                                pull_bytes, solve_pulling, zoo_instance)
 from partialopt.pulling.methods import expected_pull_before_repair, sharing_degree
-
-
-def tiny_instance(seed: int) -> PullingInstance:
-    """2 cloudlets, 4 models over 5 shared blocks, 2 task types, 4 groups; storage binds."""
-    rng = np.random.default_rng(seed)
-    blocks = tuple(Block(f"b{j}", int(rng.integers(1, 10)) * 10**8) for j in range(5))
-    models = []
-    for k in range(4):
-        J = sorted(rng.choice(5, size=int(rng.integers(1, 4)), replace=False))
-        models.append(PullModel(f"m{k}", tuple(f"b{j}" for j in J), "ab"[k % 2], float(rng.uniform(0.6, 0.95)),
-                                float(rng.uniform(0.005, 0.05))))
-    cloudlets = tuple(Cloudlet(f"c{i}", float(rng.uniform(5, 15)) * 10**8, float(rng.uniform(0.2, 1.0)),
-                               float(rng.uniform(0.5, 2.0)) * 10**9) for i in range(2))
-    groups = tuple(RequestGroup(f"r{r}", f"c{int(rng.integers(2))}", "ab"[int(rng.integers(2))],
-                                float(rng.uniform(2, 20)), float(rng.uniform(1e5, 1e6)),
-                                float(rng.choice([0.0, 0.75])), 0.3) for r in range(4))
-    h = float(rng.uniform(1e-9, 1e-8))
-    return PullingInstance(blocks, tuple(models), cloudlets, groups, ((0.0, h), (h, 0.0)))
 
 
 def assignment_lp(inst: PullingInstance, placement: dict) -> float:
@@ -73,8 +54,8 @@ def exhaustive(inst: PullingInstance) -> float:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_ilp_equals_exhaustive_search(seed):
-    inst = tiny_instance(seed)
+def test_ilp_equals_exhaustive_search(seed, tiny):
+    inst = tiny(seed)
     res = solve_pulling(inst, "ilp")
     assert res.status == "optimal"
     assert res.objective == pytest.approx(exhaustive(inst), rel=1e-6, abs=1e-9)
@@ -82,9 +63,9 @@ def test_ilp_equals_exhaustive_search(seed):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("sharing", [True, False])
-def test_nlip_objective_equals_ilp_objective(seed, sharing):
+def test_nlip_objective_equals_ilp_objective(seed, sharing, tiny, zoo):
     """The union-of-blocks objective, evaluated directly, equals the ILP's objective at its solution."""
-    inst = zoo_instance(3, 8, seed=seed) if seed % 2 else tiny_instance(seed)
+    inst = zoo(3, 8, seed=seed) if seed % 2 else tiny(seed)
     res = solve_pulling(inst, "ilp", sharing=sharing)
     ev = evaluate_pulling(inst, res.solution, sharing=sharing)
     assert ev.feasible
@@ -93,8 +74,8 @@ def test_nlip_objective_equals_ilp_objective(seed, sharing):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_rounding_is_feasible_and_never_beats_the_ilp(seed):
-    inst = zoo_instance(4, 10, seed=seed) if seed % 2 else tiny_instance(seed)
+def test_rounding_is_feasible_and_never_beats_the_ilp(seed, tiny, zoo):
+    inst = zoo(4, 10, seed=seed) if seed % 2 else tiny(seed)
     opt = solve_pulling(inst, "ilp")
     for s in range(6):
         one = solve_pulling(inst, "randomized_rounding", seed=s)
@@ -107,10 +88,10 @@ def test_rounding_is_feasible_and_never_beats_the_ilp(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_expected_pull_formula_and_its_bound(seed):
+def test_expected_pull_formula_and_its_bound(seed, tiny):
     """E[pull] of independent rounding: the closed form equals the enumeration over all outcomes,
     and it is at most d times the LP's pulling cost (the bound in the docstring)."""
-    inst = tiny_instance(seed)
+    inst = tiny(seed)
     _, x, _, lp_pull = lp_relaxation(inst)
     C, M = x.shape
     exact = 0.0
@@ -126,8 +107,8 @@ def test_expected_pull_formula_and_its_bound(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_baselines_are_feasible_and_no_better_than_the_ilp(seed):
-    inst = zoo_instance(4, 10, seed=seed)
+def test_baselines_are_feasible_and_no_better_than_the_ilp(seed, zoo):
+    inst = zoo(4, 10, seed=seed)
     opt = solve_pulling(inst, "ilp")
     mp = solve_pulling(inst, "most_popular")
     ns = solve_pulling(inst, "no_sharing")
@@ -141,11 +122,11 @@ def test_baselines_are_feasible_and_no_better_than_the_ilp(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 3])
-def test_bandit_regret_is_sublinear_on_a_stationary_workload(seed):
+def test_bandit_regret_is_sublinear_on_a_stationary_workload(seed, zoo):
     """Stated bound: by T = 3000 frames the regret is below 5 % of the horizon's worst-case delay
     (sum_t W_t), the average regret R_T/T is at most 60 % of R_{T/4}/(T/4), and the arm switches
     stay O(A log T) (here < 120)."""
-    inst = zoo_instance(4, 12, seed=seed)
+    inst = zoo(4, 12, seed=seed)
     run = online_bandit(inst, frames=3000, seed=seed)
     T = len(run.regret)
     assert run.normalized_regret < 0.05
@@ -178,15 +159,15 @@ def test_zoo_instance_is_seeded_and_round_trips():
     (lambda d: d["transfer"].pop(), "transfer"),
     (lambda d: d.update(schema="x"), "schema"),
 ])
-def test_bad_input_names_the_field(change, field):
-    d = tiny_instance(0).to_dict()
+def test_bad_input_names_the_field(change, field, tiny):
+    d = tiny(0).to_dict()
     change(d)
     with pytest.raises(InstanceError, match="^" + re.escape(field)):
         PullingInstance.from_dict(d)
 
 
-def test_evaluator_rejects_broken_solutions():
-    inst = tiny_instance(1)
+def test_evaluator_rejects_broken_solutions(tiny):
+    inst = tiny(1)
     opt = solve_pulling(inst, "ilp")
     sol = opt.solution
     (r, c, m), _ = next(iter(sol.assignment.items())) if sol.assignment else ((None, None, None), 0)

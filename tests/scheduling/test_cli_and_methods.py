@@ -3,7 +3,6 @@ import itertools
 import json
 
 import pytest
-from conftest import hand_instance
 
 import partialopt as po
 from partialopt.cli import main
@@ -93,8 +92,8 @@ def test_cli_generate_solve_evaluate(tmp_path, capsys):
     assert "deadline missed" in capsys.readouterr().out
 
 
-def test_cli_bad_instance_names_field(tmp_path, capsys):
-    d = hand_instance().to_dict()
+def test_cli_bad_instance_names_field(tmp_path, capsys, hand_dict):
+    d = hand_dict
     d["users"][0]["model"] = "ghost"
     p = tmp_path / "bad.json"
     p.write_text(json.dumps(d))

@@ -1,7 +1,6 @@
 """The evaluator (SPEC §4-5) on instances worked out by hand, and its incremental form."""
 import numpy as np
 import pytest
-from conftest import hand_instance
 
 import partialopt as po
 from partialopt.evaluate import Timeline, forward, is_feasible_order, user_indices
@@ -16,8 +15,8 @@ def test_switch_costs_by_hand(hand):
     np.testing.assert_allclose(tL, expected, atol=1e-15)
 
 
-def test_switch_costs_with_tensor_overhead():
-    inst = hand_instance(alpha=1e-3)  # A: 0.1 + 10 ms, Bk: 0.2 + 20 ms, C: 0.1 + 5 ms
+def test_switch_costs_with_tensor_overhead(make_hand):
+    inst = make_hand(alpha=1e-3)  # A: 0.1 + 10 ms, Bk: 0.2 + 20 ms, C: 0.1 + 5 ms
     tL, full = switch_costs(inst)
     np.testing.assert_allclose(full, [0.33, 0.215, 0.105])
     np.testing.assert_allclose(tL[0, 1], 0.105)  # m1 -> m2 loads C only
@@ -63,8 +62,8 @@ def test_sequential_given_bandwidth_breaks_deadline(hand):
     assert not ev.feasible and ev.objective == 0
 
 
-def test_pipelined_timeline_by_hand():
-    inst = hand_instance(overlap="pipelined")
+def test_pipelined_timeline_by_hand(make_hand):
+    inst = make_hand(overlap="pipelined")
     # E1 = 0.3, S1 = 0.3, F1 = 0.35; E2 = E1 + 0.1 = 0.4, S2 = max(0.4, 0.35) = 0.4, F2 = 0.45
     # E3 = 0.4 + 0 = 0.4, S3 = max(0.4, 0.45) = 0.45, F3 = 0.47
     S, F = forward(inst.arrays, user_indices(inst, ["u0", "u1", "u2"]))
@@ -77,8 +76,8 @@ def test_pipelined_timeline_by_hand():
     assert ev.feasible
 
 
-def test_initial_model_is_resident():
-    inst = hand_instance(initial="m2")
+def test_initial_model_is_resident(make_hand):
+    inst = make_hand(initial="m2")
     # m2 resident: serving u0 (m1) loads only Bk (0.2 s): F = 0.25
     ev = po.evaluate(inst, ["u0"], {"u0": 1e9})
     assert ev.finish["u0"] == pytest.approx(0.25)  # upload 2e6 / 2e9 = 1 ms ends before E = 0.2

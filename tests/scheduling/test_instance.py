@@ -2,7 +2,6 @@
 import json
 
 import pytest
-from conftest import hand_instance
 
 import partialopt as po
 from partialopt import Instance, InstanceError
@@ -34,12 +33,8 @@ def test_spec_example_loads():
     assert po.evaluate(inst, ["u0"]).feasible
 
 
-def _base():
-    return hand_instance().to_dict()
-
-
-def _mutate(path, value):
-    d = _base()
+def _mutate(d, path, value):
+    """``d`` (the hand instance's JSON dict) with ``value`` at ``path`` (or the key removed)."""
     obj = d
     for key in path[:-1]:
         obj = obj[key]
@@ -84,13 +79,13 @@ BAD = [
 
 
 @pytest.mark.parametrize("path,value,message", BAD, ids=[m.split(":")[0].strip("^\\") for _, _, m in BAD])
-def test_bad_input_names_the_field(path, value, message):
+def test_bad_input_names_the_field(path, value, message, hand_dict):
     with pytest.raises(InstanceError, match=message):
-        Instance.from_dict(_mutate(path, value))
+        Instance.from_dict(_mutate(hand_dict, path, value))
 
 
-def test_shannon_user_needs_power_and_gain():
-    d = _base()
+def test_shannon_user_needs_power_and_gain(hand_dict):
+    d = hand_dict
     d["server"]["rate"] = "shannon"
     with pytest.raises(InstanceError, match=r"^users\[0\]\.power: required when server\.rate is 'shannon'"):
         Instance.from_dict(d)

@@ -17,8 +17,9 @@ from partialopt.presets import FamilySpec, Scenario, build, family
 from partialopt.presets.architectures import ARCHITECTURES, PUBLISHED_PARAMS, architecture
 from partialopt.presets.calibration import bundled, fit_loading, load
 from partialopt.profiling import ProfileError, require_torch_gpu, run_profile
+from tests import ROOT
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpu_profile_h100"
+SHARED = ROOT.parent / "shared" / "data" / "gpu_profile_h100"
 REALISTIC = [name for name, p in po.PRESETS.items() if p.realistic]
 
 

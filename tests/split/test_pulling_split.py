@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from partialopt.instance import InstanceError
-from partialopt.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest, eua_instance,
+from partialopt.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest,
                              evaluate_split, exhaustive_split, split_ilp, split_lp_sampling)
 
 
@@ -35,8 +35,8 @@ def test_hand_worked_delays_per_request_max_and_per_cloudlet_capacity():
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_split_ilp_equals_exhaustive_search(seed):
-    inst = eua_instance(3, 4, seed=seed, models_per_type=1)
+def test_split_ilp_equals_exhaustive_search(seed, eua):
+    inst = eua(3, 4, seed=seed, models_per_type=1)
     best = split_ilp(inst)
     assert best.status == "optimal"
     assert best.objective == pytest.approx(exhaustive_split(inst), rel=1e-9)
@@ -45,10 +45,10 @@ def test_split_ilp_equals_exhaustive_search(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_common_knowledge_never_hurts(seed):
+def test_common_knowledge_never_hurts(seed, eua):
     """Without sharing the shareable part has fewer sources: the optimum can only get worse, and the
     no-sharing choice is valid (same delay) with sharing."""
-    inst = eua_instance(8, 30, seed=seed)
+    inst = eua(8, 30, seed=seed)
     share, alone = split_ilp(inst), split_ilp(inst, sharing=False)
     assert alone.objective >= share.objective * (1 - 1e-9)
     total, viol = evaluate_split(inst, alone.choice, sharing=True)
@@ -56,8 +56,8 @@ def test_common_knowledge_never_hurts(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_lp_sampling_is_feasible_and_never_beats_the_ilp(seed):
-    inst = eua_instance(8, 30, seed=seed)
+def test_lp_sampling_is_feasible_and_never_beats_the_ilp(seed, eua):
+    inst = eua(8, 30, seed=seed)
     best = split_ilp(inst)
     for s in range(5):
         r = split_lp_sampling(inst, seed=s)
@@ -82,12 +82,12 @@ def test_bad_input_names_the_field(change, field):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_online_thompson_sampling_regret_is_sublinear(seed):
+def test_online_thompson_sampling_regret_is_sublinear(seed, eua):
     """Stated bound: by T = 3000 the pseudo-regret is below 5 % of the oracle's total loss, and the
     average regret R_T/T is at most 60 % of R_{T/4}/(T/4)."""
     from partialopt.split import split_online_ts
 
-    inst = eua_instance(8, 30, seed=seed)
+    inst = eua(8, 30, seed=seed)
     run = split_online_ts(inst, frames=3000, seed=seed)
     T = len(run.regret)
     assert run.regret[-1] <= 0.05 * run.stats["oracle_loss"]

@@ -109,8 +109,8 @@ def test_formulation_is_standalone_and_extensible():
 
 # seeds whose enumeration stays below 60,000 combinations (seeds 3 and 6 need millions)
 @pytest.mark.parametrize("seed", [0, 1, 4, 5, 7, 8, 9, 10])
-def test_split_ilp_equals_exhaustive_search(seed):
-    inst = eua_instance(n_cloudlets=3, n_requests=6, seed=seed)
+def test_split_ilp_equals_exhaustive_search(seed, eua):
+    inst = eua(n_cloudlets=3, n_requests=6, seed=seed)
     best = split_ilp(inst)
     assert best.status == "optimal"
     assert best.objective == pytest.approx(exhaustive_split(inst), rel=1e-9)

@@ -1,0 +1,1 @@
+"""The pulling model: evaluator, ILP, rounding, baselines, bandit."""

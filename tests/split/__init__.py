@@ -1,0 +1,1 @@
+"""The split variant of the pulling model and the split package."""
