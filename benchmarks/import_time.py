@@ -12,6 +12,7 @@ and the median wall time of --repeats runs, and which heavy modules the process 
 
 Prints a table and writes benchmarks/out/import_time.csv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,8 @@ SNIPPETS = {
     "import formulations": "import formulations",
     "po.generate + po.evaluate (general, K=8)": (
         "import partialopt as po; inst = po.generate('general', users=8, seed=1); "
-        "po.evaluate(inst, [u.id for u in inst.users[:3]])"),
+        "po.evaluate(inst, [u.id for u in inst.users[:3]])"
+    ),
 }
 
 # prints the heavy top-level packages a snippet left in sys.modules (a separate, untimed run)
@@ -46,8 +48,13 @@ def wall(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def loaded(code: str, env: dict[str, str]) -> str:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)], check=True,
-                         capture_output=True, text=True, env=env).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.strip()
     return out or "-"
 
 
@@ -58,7 +65,8 @@ def main() -> None:
     args = ap.parse_args()
     env = dict(os.environ)
     cases: list[tuple[str, list[str], str]] = [
-        (name, [sys.executable, "-c", code], code) for name, code in SNIPPETS.items()]
+        (name, [sys.executable, "-c", code], code) for name, code in SNIPPETS.items()
+    ]
     help_code = "from partialopt.cli import build_parser; build_parser().format_help()"
     cases.insert(3, ("python -m partialopt.cli --help", [sys.executable, "-m", "partialopt.cli", "--help"], help_code))
     script = shutil.which("partialopt")
@@ -69,8 +77,15 @@ def main() -> None:
     rows = []
     for name, cmd, code in cases:
         times = [wall(cmd, env) for _ in range(args.repeats)]
-        rows.append({"command": name, "best_s": round(min(times), 3), "median_s": round(statistics.median(times), 3),
-                     "repeats": args.repeats, "heavy_modules_loaded": loaded(code, env)})
+        rows.append(
+            {
+                "command": name,
+                "best_s": round(min(times), 3),
+                "median_s": round(statistics.median(times), 3),
+                "repeats": args.repeats,
+                "heavy_modules_loaded": loaded(code, env),
+            }
+        )
     width = max(len(r["command"]) for r in rows)
     print(f"{'command':<{width}}  best (s)  median (s)  heavy modules loaded")
     for r in rows:

@@ -11,6 +11,7 @@ and report time, status, nodes, cut rounds, the LP-relaxation ("root") gap
 
 Prints a table and writes benchmarks/out/milp_formulations.csv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,12 +39,22 @@ def main() -> None:
             for form in args.formulations:
                 lp = po.solve(inst, method="lp_bound", formulation=form).stats["lp_relaxation"]
                 t0 = time.perf_counter()
-                r = po.solve(inst, method="milp", formulation=form, time_limit=args.time_limit,
-                             threads=args.threads)
-                rows.append({"K": K, "structure": structure, "formulation": form, "status": r.status,
-                             "objective": r.objective, "bound": r.bound, "time_s": round(time.perf_counter() - t0, 2),
-                             "nodes": r.stats["nodes"], "cut_rounds": r.stats["rounds"], "lp_relaxation": round(lp, 3),
-                             "final_gap_%": round(100 * (r.gap or 0), 2)})
+                r = po.solve(inst, method="milp", formulation=form, time_limit=args.time_limit, threads=args.threads)
+                rows.append(
+                    {
+                        "K": K,
+                        "structure": structure,
+                        "formulation": form,
+                        "status": r.status,
+                        "objective": r.objective,
+                        "bound": r.bound,
+                        "time_s": round(time.perf_counter() - t0, 2),
+                        "nodes": r.stats["nodes"],
+                        "cut_rounds": r.stats["rounds"],
+                        "lp_relaxation": round(lp, 3),
+                        "final_gap_%": round(100 * (r.gap or 0), 2),
+                    }
+                )
                 print(rows[-1], flush=True)
     df = pd.DataFrame(rows)
     best = df.groupby(["K", "structure"])["objective"].transform("max")

@@ -7,6 +7,7 @@ the ILP optimum over many seeds; the online method's regret curve; the authors' 
 
 Writes benchmarks/out/pulling_*.csv and pulling.png and prints the tables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 from partialopt.experiments.analysis import pivot_means  # noqa: E402
-from partialopt.pulling.experiments import (delay_sweep, plot_all, regret_curve, rounding_ratios,  # noqa: E402
-                                            split_online_table, split_table)
+from partialopt.pulling.experiments import (  # noqa: E402
+    delay_sweep,
+    plot_all,
+    regret_curve,
+    rounding_ratios,
+    split_online_table,
+    split_table,
+)
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -41,7 +48,9 @@ def main() -> None:
     print(pivot_means(groups, "n_groups", "total").round(3).to_string())
     print("\nrandomized rounding / ILP optimum over instances x seeds:")
     print(ratios.groupby("samples")["ratio"].describe(percentiles=[0.5, 0.9]).round(3).to_string())
-    print(f"ILP proven optimal on {ratios.drop_duplicates('instance')['ilp_status'].eq('optimal').mean():.0%} of instances")
+    print(
+        f"ILP proven optimal on {ratios.drop_duplicates('instance')['ilp_status'].eq('optimal').mean():.0%} of instances"
+    )
     last = regret.groupby("seed").tail(1)[["seed", "frame", "regret", "avg_regret", "normalized"]]
     quarter = regret[regret["frame"] == regret["frame"].max() // 4][["seed", "avg_regret"]]
     print("\nonline bandit: regret at the horizon, and average regret at T/4 for comparison:")

@@ -7,6 +7,7 @@ and the optimality gaps of greedy / local_search against proven MILP optima on g
 Writes benchmarks/out/scaling.csv, scaling_gaps.csv and scaling.png (log-log). All timings in
 one process, side by side, so ratios are comparable even on a noisy machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,21 +43,42 @@ def main() -> None:
     rows = []
     for K in sorted(set(fast_sizes) | set(milp_sizes)):
         M = min(50, max(4, K // 20))
-        inst = random_instance(K, M, structure="backbone", n_clusters=max(2, M // 5), deadline="common",
-                               bandwidth="loose", tightness=0.3, seed=K)
+        inst = random_instance(
+            K,
+            M,
+            structure="backbone",
+            n_clusters=max(2, M // 5),
+            deadline="common",
+            bandwidth="loose",
+            tightness=0.3,
+            seed=K,
+        )
         _ = inst.arrays
         methods = []
         if K in fast_sizes:
-            methods += [("dp", {}), ("greedy", {}), ("no_sharing", {}),
-                        ("local_search", {"start": "greedy", "time_limit": args.ls_time_limit})]
+            methods += [
+                ("dp", {}),
+                ("greedy", {}),
+                ("no_sharing", {}),
+                ("local_search", {"start": "greedy", "time_limit": args.ls_time_limit}),
+            ]
         if K in milp_sizes:
             methods += [("milp", {"formulation": "arc", "time_limit": args.milp_time_limit, "warm_start": "dp"})]
             if ("dp", {}) not in methods:
                 methods.insert(0, ("dp", {}))
         for name, opts in methods:
             r, dt = timed(inst, name, **opts)
-            rows.append({"K": K, "models": M, "method": name, "time_s": dt, "served": r.objective,
-                         "status": r.status, "bound": r.bound})
+            rows.append(
+                {
+                    "K": K,
+                    "models": M,
+                    "method": name,
+                    "time_s": dt,
+                    "served": r.objective,
+                    "status": r.status,
+                    "bound": r.bound,
+                }
+            )
             print(f"K={K:6d} {name:13s} served={r.objective:6d} status={r.status:10s} time={dt:8.4f}s", flush=True)
     df = pd.DataFrame(rows)
     OUT.mkdir(exist_ok=True)
@@ -95,18 +117,27 @@ def main() -> None:
                 continue
             g, _ = timed(inst, "greedy")
             ls, _ = timed(inst, "local_search", seed=seed, max_evals=20000, time_limit=args.ls_time_limit)
-            gap_rows.append({"K": K, "seed": seed, "optimum": m.objective, "greedy": g.objective,
-                             "local_search": ls.objective,
-                             "greedy_gap_%": 100 * (m.objective - g.objective) / max(m.objective, 1),
-                             "local_search_gap_%": 100 * (m.objective - ls.objective) / max(m.objective, 1)})
+            gap_rows.append(
+                {
+                    "K": K,
+                    "seed": seed,
+                    "optimum": m.objective,
+                    "greedy": g.objective,
+                    "local_search": ls.objective,
+                    "greedy_gap_%": 100 * (m.objective - g.objective) / max(m.objective, 1),
+                    "local_search_gap_%": 100 * (m.objective - ls.objective) / max(m.objective, 1),
+                }
+            )
     gaps = pd.DataFrame(gap_rows)
     gaps.to_csv(OUT / "scaling_gaps.csv", index=False)
     print("\n" + df.pivot_table(index="K", columns="method", values="time_s").round(4).to_string())
     if len(gaps):
         print("\nmean optimality gap against proven MILP optima (general sharing, per-user deadlines):")
         print(gaps.groupby("K")[["greedy_gap_%", "local_search_gap_%"]].mean().round(2).to_string())
-        print(f"overall: greedy {gaps['greedy_gap_%'].mean():.2f}%, local_search {gaps['local_search_gap_%'].mean():.2f}% "
-              f"over {len(gaps)} proven instances")
+        print(
+            f"overall: greedy {gaps['greedy_gap_%'].mean():.2f}%, local_search {gaps['local_search_gap_%'].mean():.2f}% "
+            f"over {len(gaps)} proven instances"
+        )
     print(f"wrote {OUT / 'scaling.csv'}, {OUT / 'scaling_gaps.csv'}, {OUT / 'scaling.png'}")
 
 

@@ -25,6 +25,7 @@ formulate (``partialopt.instance``, ``arrays``, ``bandwidth``, ``loading``; ``pa
 across cloudlets); its ``extract`` returns a placement and an assignment, and
 ``partialopt.pulling`` solves it.
 """
+
 from . import arc, position, pulling, split
 from .protocol import Formulation
 

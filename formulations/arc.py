@@ -27,6 +27,7 @@ Big-M from the instance: ``M_ij = T_i + tL_ij - tmin_j`` (``F_i <= T_i``, ``s_j 
 ``M'_ij = T_i - e_i + tL_ij`` (``E_i <= s_i <= T_i - e_i``), ``M''_ij = T_i - tmin_j``.
 Subtours are impossible: along an arc the start strictly grows (``e > 0``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,10 +38,14 @@ from partialopt.bandwidth import latest_starts
 from partialopt.instance import Instance
 
 from .common import (
-    add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
-    row, set_clamped, time_scale,
+    add_deadline_knapsacks,
+    add_spectrum_budget,
+    horizon,
+    identical_groups,
+    row,
+    set_clamped,
+    time_scale,
 )
-
 
 name = "arc"  # names the formulation in results (formulations.protocol)
 
@@ -78,17 +83,24 @@ def build(instance: Instance, symmetry: bool = True) -> pyo.ConcreteModel:
     pairs = [(i, j) for i in cand for j in cand if i != j]
     m.P = pyo.Set(initialize=pairs, dimen=2, doc="ordered user pairs")
     if arr.overlap == "sequential":
-        m.ready = pyo.Constraint(m.P, rule=lambda m, i, j: m.s[j] >= m.s[i] + e(i) + tl(i, j)
-                                 - max(0.0, T(i) + tl(i, j) - tmin[j]) * (1 - m.a[node(i), node(j)]))
+        m.ready = pyo.Constraint(
+            m.P,
+            rule=lambda m, i, j: (
+                m.s[j] >= m.s[i] + e(i) + tl(i, j) - max(0.0, T(i) + tl(i, j) - tmin[j]) * (1 - m.a[node(i), node(j)])
+            ),
+        )
         m.first = pyo.Constraint(m.K, rule=lambda m, k: m.s[k] >= tl0(k) * m.a[0, node(k)])
     else:
         m.E = pyo.Var(m.K, bounds=lambda _, k: (0, T(k) - e(k)), doc="E_k: model ready for user k")
-        m.ready_chain = pyo.Constraint(m.P, rule=lambda m, i, j: m.E[j] >= m.E[i] + tl(i, j)
-                                       - (T(i) - e(i) + tl(i, j)) * (1 - m.a[node(i), node(j)]))
+        m.ready_chain = pyo.Constraint(
+            m.P,
+            rule=lambda m, i, j: m.E[j] >= m.E[i] + tl(i, j) - (T(i) - e(i) + tl(i, j)) * (1 - m.a[node(i), node(j)]),
+        )
         m.first = pyo.Constraint(m.K, rule=lambda m, k: m.E[k] >= tl0(k) * m.a[0, node(k)])
         m.ready = pyo.Constraint(m.K, rule=lambda m, k: m.s[k] >= m.E[k])
-        m.after_prev = pyo.Constraint(m.P, rule=lambda m, i, j: m.s[j] >= m.s[i] + e(i)
-                                      - max(0.0, T(i) - tmin[j]) * (1 - m.a[node(i), node(j)]))
+        m.after_prev = pyo.Constraint(
+            m.P, rule=lambda m, i, j: m.s[j] >= m.s[i] + e(i) - max(0.0, T(i) - tmin[j]) * (1 - m.a[node(i), node(j)])
+        )
 
     m.sym = pyo.ConstraintList(doc="identical users served in index order")
     if symmetry:
@@ -96,8 +108,9 @@ def build(instance: Instance, symmetry: bool = True) -> pyo.ConcreteModel:
             for k, k2 in zip(g, g[1:]):
                 m.sym.add(m.x[k] >= m.x[k2])
                 m.sym.add(m.s[k2] >= m.s[k] + e(k) - H * (1 - m.x[k2]))
-    load_into = {k: tl0(k) * m.a[0, node(k)]
-                 + sum(tl(i, k) * m.a[node(i), node(k)] for i in cand if i != k) for k in cand}
+    load_into = {
+        k: tl0(k) * m.a[0, node(k)] + sum(tl(i, k) * m.a[node(i), node(k)] for i in cand if i != k) for k in cand
+    }
     add_deadline_knapsacks(m, arr, load_into)
     add_spectrum_budget(m, arr)
     return m

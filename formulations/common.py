@@ -21,6 +21,7 @@ that bounds uses the judge's tolerant values: deadlines ``T_tol = T (1 + TIME_RT
 :meth:`ProblemArrays.start_floor` (with ``B_tol``). A row whose sum is empty (no candidate
 user) is skipped (:func:`row`), never handed to Pyomo as a constant Boolean.
 """
+
 from __future__ import annotations
 
 from itertools import groupby
@@ -88,6 +89,7 @@ def moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> 
 def identical_groups(instance: Instance, users: np.ndarray) -> list[list[int]]:
     """Groups (size >= 2) of users with the same model, data, deadline and channel: any schedule
     can relabel them, so the formulations serve them in index order (symmetry breaking)."""
+
     def key(k: int):
         u = instance.users[k]
         return (u.model, u.data_bits, u.deadline, u.power, u.gain, u.snr)
@@ -105,12 +107,16 @@ def add_spectrum_budget(m: pyo.ConcreteModel, arr: ProblemArrays, n_initial_cuts
     conditioned."""
     m.bw_scale = 1e6
     m.b = pyo.Var(m.K, domain=pyo.NonNegativeReals, doc="b_k: uplink bandwidth of user k (MHz)")
-    m.budget = pyo.Constraint(rule=lambda m: row(sum(m.b[k] for k in m.K) <= arr.B_tol / m.bw_scale),
-                              doc="sum_k b_k <= B_tol (SPEC §3, the judge's tolerant budget)")
+    m.budget = pyo.Constraint(
+        rule=lambda m: row(sum(m.b[k] for k in m.K) <= arr.B_tol / m.bw_scale),
+        doc="sum_k b_k <= B_tol (SPEC §3, the judge's tolerant budget)",
+    )
     hi = {k: float(arr.T_tol[k] - arr.e[k]) for k in m.K}
     m.b_floor = pyo.Constraint(
-        m.K, rule=lambda m, k: m.b[k] >= float(arr.beta([k], [hi[k]])[0]) / m.bw_scale * m.x[k],
-        doc="b_k >= beta_k(T_tol,k - e_k) x_k: a served user starts by T_tol,k - e_k, beta decreases")
+        m.K,
+        rule=lambda m, k: m.b[k] >= float(arr.beta([k], [hi[k]])[0]) / m.bw_scale * m.x[k],
+        doc="b_k >= beta_k(T_tol,k - e_k) x_k: a served user starts by T_tol,k - e_k, beta decreases",
+    )
     m.cuts = pyo.ConstraintList(doc="tangent cuts b_k >= beta_k(t0) + beta_k'(t0)(s_k - t0) - C(1 - x_k)")
     m.cut_points = {}
     for k in m.K:

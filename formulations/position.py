@@ -33,6 +33,7 @@ time, pipelined only); per user ``x_k`` served, ``s_k`` start, ``b_k`` bandwidth
 ``u`` is continuous: its only use is to delay, so some optimum takes ``u = max(0, a_n - a_{n-1})``,
 exactly the blocks of ``m_n`` that ``m_{n-1}`` lacks (SPEC §2).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,10 +45,15 @@ from partialopt.instance import Instance
 from partialopt.loading import block_costs, membership
 
 from .common import (
-    add_deadline_knapsacks, add_spectrum_budget, horizon, identical_groups,
-    moore_hodgson_bound, row, set_clamped, time_scale,
+    add_deadline_knapsacks,
+    add_spectrum_budget,
+    horizon,
+    identical_groups,
+    moore_hodgson_bound,
+    row,
+    set_clamped,
+    time_scale,
 )
-
 
 name = "position"  # names the formulation in results (formulations.protocol)
 

@@ -53,6 +53,7 @@ Call :func:`formulations.common.add_spectrum_budget` (after ``K``, ``x``, ``s`` 
 :mod:`partialopt.core.tolerances`): then its bound is valid, and ``milp`` stays exact because it
 believes only incumbents that pass the exact check (:func:`partialopt.evaluate.is_feasible_order`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable

@@ -20,17 +20,23 @@ LP for that placement.
 
 ``build(instance, ...) -> ConcreteModel``; ``extract(model) -> PullingSolution``.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pyomo.environ as pyo
 
 from partialopt.pulling.instance import PullingInstance, PullingSolution
 
 
-def build(instance: PullingInstance, sharing: bool = True, relax: bool = False, integral_z: bool = False,
-          fix: Mapping[str, Sequence[str]] | None = None) -> pyo.ConcreteModel:
+def build(
+    instance: PullingInstance,
+    sharing: bool = True,
+    relax: bool = False,
+    integral_z: bool = False,
+    fix: Mapping[str, Sequence[str]] | None = None,
+) -> pyo.ConcreteModel:
     inst = instance
     m = pyo.ConcreteModel("pulling")
     m._instance = inst
@@ -48,23 +54,35 @@ def build(instance: PullingInstance, sharing: bool = True, relax: bool = False, 
         m.y = pyo.Var(m.C, m.J, domain=binary)
         m.block_presence = pyo.Constraint(
             [(c, k, int(j)) for c in C for k in M for j in inst.model_blocks[k]],
-            rule=lambda m, c, k, j: m.y[c, j] >= m.x[c, k])
+            rule=lambda m, c, k, j: m.y[c, j] >= m.x[c, k],
+        )
         held = {c: sum(s[j] * m.y[c, j] for j in J if uses[j]) for c in C}
     else:
         held = {c: sum(float(inst.model_sizes[k]) * m.x[c, k] for k in M) for c in C}
     m.pull = pyo.Expression(expr=sum(held[c] / W[c] for c in C))
-    m.serve = pyo.Expression(expr=sum(
-        g.demand * (sum(m.z[r, c, k] * inst.unit_cost(r, c, k) for k in inst.eligible[r] for c in C) + m.u[r] * g.penalty)
-        for r, g in enumerate(inst.groups)))
+    m.serve = pyo.Expression(
+        expr=sum(
+            g.demand
+            * (sum(m.z[r, c, k] * inst.unit_cost(r, c, k) for k in inst.eligible[r] for c in C) + m.u[r] * g.penalty)
+            for r, g in enumerate(inst.groups)
+        )
+    )
     m.obj = pyo.Objective(expr=m.pull + m.serve, sense=pyo.minimize)
     m.storage = pyo.Constraint(m.C, rule=lambda m, c: held[c] <= inst.cloudlets[c].storage)
     at = {c: [(r, k) for r in R for k in inst.eligible[r]] for c in C}
-    m.compute = pyo.Constraint(m.C, rule=lambda m, c: sum(
-        inst.groups[r].demand * inst.models[k].inference_time * m.z[r, c, k] for (r, k) in at[c])
-        <= inst.cloudlets[c].compute if at[c] else pyo.Constraint.Skip)  # no eligible model: no row
+    m.compute = pyo.Constraint(
+        m.C,
+        rule=lambda m, c: (
+            sum(inst.groups[r].demand * inst.models[k].inference_time * m.z[r, c, k] for (r, k) in at[c])
+            <= inst.cloudlets[c].compute
+            if at[c]
+            else pyo.Constraint.Skip
+        ),
+    )  # no eligible model: no row
     m.serve_only_placed = pyo.Constraint(m.E, rule=lambda m, r, c, k: m.z[r, c, k] <= m.x[c, k])
-    m.assign = pyo.Constraint(m.R, rule=lambda m, r: sum(
-        m.z[r, c, k] for k in inst.eligible[r] for c in C) + m.u[r] == 1)
+    m.assign = pyo.Constraint(
+        m.R, rule=lambda m, r: sum(m.z[r, c, k] for k in inst.eligible[r] for c in C) + m.u[r] == 1
+    )
     if fix is not None:
         fix_placement(m, fix)
     return m
@@ -89,10 +107,12 @@ def fix_placement(model: pyo.ConcreteModel, placement: Mapping[str, Sequence[str
 def extract(model: pyo.ConcreteModel, threshold: float = 0.5) -> PullingSolution:
     """Placement (``x > threshold``) and assignment (``z > 1e-9``) of a solved model."""
     inst: PullingInstance = model._instance
-    placement = {cl.id: tuple(inst.models[k].id for k in model.M if (pyo.value(model.x[c, k]) or 0) > threshold)
-                 for c, cl in enumerate(inst.cloudlets)}
+    placement = {
+        cl.id: tuple(inst.models[k].id for k in model.M if (pyo.value(model.x[c, k]) or 0) > threshold)
+        for c, cl in enumerate(inst.cloudlets)
+    }
     assignment = {}
-    for (r, c, k) in model.E:
+    for r, c, k in model.E:
         v = pyo.value(model.z[r, c, k]) or 0.0
         if v > 1e-9:
             assignment[(inst.groups[r].id, inst.cloudlets[c].id, inst.models[k].id)] = min(1.0, float(v))

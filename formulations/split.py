@@ -22,6 +22,7 @@ from nodes holding model k itself.
 id -> ``(model, shareable source, specific source)``. The options behind ``O`` are kept on the
 model as ``model.options`` (``options[q][o] = (model, s_sh, s_sp, delay, cost)``).
 """
+
 from __future__ import annotations
 
 import pyomo.environ as pyo
@@ -41,15 +42,19 @@ def build(instance: SplitInstance, relax: bool = False, sharing: bool = True) ->
     m.C = pyo.Set(initialize=range(len(inst.cloudlets)))
     m.O = pyo.Set(dimen=2, initialize=[(q, o) for q in range(len(opts)) for o in range(len(opts[q]))])
     m.delay = pyo.Param(m.O, initialize={(q, o): opts[q][o][3] for q, o in m.O}, within=pyo.Reals)
-    m.e = pyo.Param(m.O, initialize={(q, o): 0.0 if opts[q][o][0] == DC else e[opts[q][o][0]] for q, o in m.O},
-                    within=pyo.Reals)
+    m.e = pyo.Param(
+        m.O, initialize={(q, o): 0.0 if opts[q][o][0] == DC else e[opts[q][o][0]] for q, o in m.O}, within=pyo.Reals
+    )
     m.w = pyo.Var(m.O, domain=pyo.UnitInterval if relax else pyo.Binary)
     m.obj = pyo.Objective(expr=sum(m.delay[q, o] * m.w[q, o] for q, o in m.O), sense=pyo.minimize)
     m.choose_one = pyo.Constraint(m.Q, rule=lambda m, q: sum(m.w[q, o] for o in range(len(opts[q]))) == 1)
 
     def compute(m, c):
-        terms = [m.e[q, o] * m.w[q, o] for q, o in m.O
-                 if inst.requests[q].home == inst.cloudlets[c].id and opts[q][o][0] != DC]
+        terms = [
+            m.e[q, o] * m.w[q, o]
+            for q, o in m.O
+            if inst.requests[q].home == inst.cloudlets[c].id and opts[q][o][0] != DC
+        ]
         return sum(terms) <= inst.cloudlets[c].compute if terms else pyo.Constraint.Skip
 
     m.compute = pyo.Constraint(m.C, rule=compute)

@@ -17,6 +17,7 @@ The public names load lazily (PEP 562): ``import partialopt`` imports nothing he
 ``po.NAME`` imports the module that defines NAME on first use. Add a public name with one entry in
 :data:`_LAZY` (and one in ``__all__``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -56,10 +57,31 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "Block", "Model", "User", "Server", "Instance",
-    "PartialoptError", "InstanceError", "NotApplicable", "OptionError", "SolverError", "Status", "STATUSES",
-    "evaluate", "Evaluation", "Timeline", "closed_form_allocation",
-    "Result", "ResultBase", "solve", "METHODS", "REGISTRY", "load_instance", "load_result", "generate", "PRESETS",
+    "Block",
+    "Model",
+    "User",
+    "Server",
+    "Instance",
+    "PartialoptError",
+    "InstanceError",
+    "NotApplicable",
+    "OptionError",
+    "SolverError",
+    "Status",
+    "STATUSES",
+    "evaluate",
+    "Evaluation",
+    "Timeline",
+    "closed_form_allocation",
+    "Result",
+    "ResultBase",
+    "solve",
+    "METHODS",
+    "REGISTRY",
+    "load_instance",
+    "load_result",
+    "generate",
+    "PRESETS",
 ]
 
 

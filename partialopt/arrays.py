@@ -1,4 +1,5 @@
 """Numeric view of an :class:`~partialopt.instance.Instance`, built once and shared by all methods."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class ProblemArrays:
     B_tol: float
 
     @classmethod
-    def from_instance(cls, inst: Instance) -> "ProblemArrays":
+    def from_instance(cls, inst: Instance) -> ProblemArrays:
         s = inst.server
         midx = inst.model_index
         model = np.array([midx[u.model] for u in inst.users], dtype=np.int64)
@@ -53,8 +54,11 @@ class ProblemArrays:
             q = np.log2(1.0 + np.array([u.snr for u in inst.users], dtype=float))
         else:
             # power and gain are validated present and positive under the shannon rate
-            q = np.array([u.power for u in inst.users], dtype=float) * np.array(
-                [u.gain for u in inst.users], dtype=float) / s.noise_psd
+            q = (
+                np.array([u.power for u in inst.users], dtype=float)
+                * np.array([u.gain for u in inst.users], dtype=float)
+                / s.noise_psd
+            )
         tL, full = switch_costs(inst)
         initial = -1 if s.initial_model is None else midx[s.initial_model]
         tL0 = full.copy() if initial < 0 else tL[initial].copy()

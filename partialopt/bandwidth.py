@@ -23,6 +23,7 @@ One Newton step on ``ln(1+x) - c x`` polishes the root near the branch point (c 
 ``beta`` is convex and decreasing in t; ``beta = inf`` where no bandwidth suffices
 (``t <= t_min``, with ``t_min = D ln2 / a`` for Shannon and 0 for fixed SNR) and 0 when D = 0.
 """
+
 from __future__ import annotations
 
 import math

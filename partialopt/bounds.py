@@ -11,6 +11,7 @@ Each is a relaxation of the judge (:mod:`partialopt.core.tolerances`): every sch
   without loads or uploads, on one machine with due dates ``T_k``.
 - the servable count: users that can be served even alone.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,6 +35,9 @@ def cheap_bound(arr: ProblemArrays) -> tuple[int, dict[str, int]]:
     from formulations.common import moore_hodgson_bound
 
     cand = arr.servable()
-    parts = {"servable": int(len(cand)), "knapsack": knapsack_bound(arr, cand),
-             "moore_hodgson": int(moore_hodgson_bound(arr, cand)) if len(cand) else 0}
+    parts = {
+        "servable": int(len(cand)),
+        "knapsack": knapsack_bound(arr, cand),
+        "moore_hodgson": int(moore_hodgson_bound(arr, cand)) if len(cand) else 0,
+    }
     return min(parts.values()), parts

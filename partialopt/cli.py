@@ -2,6 +2,7 @@
 
 ``generate``, ``solve`` and ``evaluate`` work for every problem family: presets of every family,
 instance and result files told apart by their ``schema`` tag (:mod:`partialopt.solve`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from . import __version__
 from .core.errors import InstanceError, OptionError, PartialoptError, SolverError
@@ -64,8 +66,9 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_output(path: str | None, flag: str = "-o", inputs: Iterable[str | Path | None] = (),
-                 create_parent: bool = False) -> None:
+def check_output(
+    path: str | None, flag: str = "-o", inputs: Iterable[str | Path | None] = (), create_parent: bool = False
+) -> None:
     """Fail early (before any solving) when ``path`` cannot be written as a file: an empty name, a
     folder, a missing parent folder (unless the command creates it), or one of the input files."""
     if path is None:
@@ -142,8 +145,9 @@ def _check_order_option(key: str, value: Any, instance: Instance, label: str) ->
     names = sorted(METHODS) + (["best"] if key == "start" else [])
     if isinstance(value, str):
         if value not in names:
-            raise OptionError(f"{label}: unknown method {value!r} (choose from {names}, or give a JSON "
-                              f"list of user ids)")
+            raise OptionError(
+                f"{label}: unknown method {value!r} (choose from {names}, or give a JSON list of user ids)"
+            )
         return value
     if not isinstance(value, list):
         raise OptionError(f"{label}: expected a method name or a JSON list of user ids, got {json_type(value)}")
@@ -154,8 +158,10 @@ def _check_order_option(key: str, value: Any, instance: Instance, label: str) ->
         elif isinstance(u, int) and not isinstance(u, bool) and 0 <= u < instance.K:
             k = u
         else:
-            raise OptionError(f"{label}[{i}]: {u!r} is not a user of the instance (ids like "
-                              f"{instance.users[0].id!r}, or indices 0..{instance.K - 1})")
+            raise OptionError(
+                f"{label}[{i}]: {u!r} is not a user of the instance (ids like "
+                f"{instance.users[0].id!r}, or indices 0..{instance.K - 1})"
+            )
         if k in seen:
             raise OptionError(f"{label}[{i}]: user {u!r} appears more than once")
         seen.add(k)
@@ -180,8 +186,13 @@ def _check_option(key: str, value: Any, default: Any, instance: Instance, label:
     return value
 
 
-def validate_options(method: str, options: Mapping[str, Any], instance: Any,
-                     labels: Mapping[str, str] | None = None, family: str = "scheduling") -> dict[str, Any]:
+def validate_options(
+    method: str,
+    options: Mapping[str, Any],
+    instance: Any,
+    labels: Mapping[str, str] | None = None,
+    family: str = "scheduling",
+) -> dict[str, Any]:
     """Check method options before solving: known names (``method_options``), the default's type,
     ranges (``time_limit`` > 0, ``threads`` >= 1, ``mip_gap`` in [0, 1], ...) and user ids of
     ``start``/``warm_start`` orders. ``labels`` maps a name to how the user wrote it (``--time-limit``).
@@ -192,8 +203,9 @@ def validate_options(method: str, options: Mapping[str, Any], instance: Any,
     for key, value in options.items():
         label = labels.get(key, f"--option {key}")
         if key not in accepted:
-            raise OptionError(f"{label}: method {method!r} has no option {key!r} "
-                              f"(accepted: {', '.join(sorted(accepted)) or 'none'})")
+            raise OptionError(
+                f"{label}: method {method!r} has no option {key!r} (accepted: {', '.join(sorted(accepted)) or 'none'})"
+            )
         out[key] = _check_option(key, value, accepted[key], instance, label)
     return out
 
@@ -292,9 +304,15 @@ def _all_methods() -> list[str]:
 def _cmd_solve(args: argparse.Namespace) -> int:
     if args.help:
         print(args.parser.format_help())
-        print(_method_help(args.method) if args.method else "methods (--method M --help for one):\n  " + "\n  ".join(
-            f"{fam.name}: {', '.join(sorted(fam.methods))} (default {fam.default_method})"
-            for fam in REGISTRY.families.values()))
+        print(
+            _method_help(args.method)
+            if args.method
+            else "methods (--method M --help for one):\n  "
+            + "\n  ".join(
+                f"{fam.name}: {', '.join(sorted(fam.methods))} (default {fam.default_method})"
+                for fam in REGISTRY.families.values()
+            )
+        )
         return EXIT_OK
     if args.instance is None:
         raise OptionError("instance: the instance JSON file is required (partialopt solve INSTANCE ...)")
@@ -303,8 +321,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     family = REGISTRY.family_of(inst)
     method = args.method or family.default_method
     if method not in family.methods:
-        raise OptionError(f"--method: unknown method {method!r} of the {family.name} family of {args.instance} "
-                          f"(choose from {sorted(family.methods)})")
+        raise OptionError(
+            f"--method: unknown method {method!r} of the {family.name} family of {args.instance} "
+            f"(choose from {sorted(family.methods)})"
+        )
     options, labels = _collect_options(args)
     options = validate_options(method, options, inst, labels, family.name)
     res = solve(inst, method=method, **options)
@@ -320,16 +340,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     res = load_result(args.result)
     family = REGISTRY.family_of(inst)
     if not isinstance(res, family.result_class()):
-        raise InstanceError(f"{args.result}: a {type(res).__name__}, not a result of the {family.name} family "
-                            f"of {args.instance}")
+        raise InstanceError(
+            f"{args.result}: a {type(res).__name__}, not a result of the {family.name} family of {args.instance}"
+        )
     try:
         ev = res.evaluate(inst)
     except (ValueError, KeyError) as exc:  # the result does not fit this instance (unknown ids, ...)
         raise InstanceError(f"{args.result}: {_one_line(exc)}") from None
     if family.name == "scheduling":
-        print(f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / "
-              f"{inst.server.total_bandwidth:.6g} Hz ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); "
-              f"last finish {ev.last_finish:.6g} s")
+        print(
+            f"served {ev.objective}/{inst.K}; bandwidth {ev.bandwidth_total:.6g} / "
+            f"{inst.server.total_bandwidth:.6g} Hz ({'ok' if ev.bandwidth_ok else 'OVER BUDGET'}); "
+            f"last finish {ev.last_finish:.6g} s"
+        )
         for v in ev.violations:
             print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
     else:
@@ -353,14 +376,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     df = add_reference(run_sweep(sweep, backend=args.backend, jobs=args.jobs, progress=not args.no_progress))
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, df.to_csv(index=False))
-    print(f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
-          f"instances x {len(sweep.methods)} methods, backend {args.backend}")
+    print(
+        f"sweep {args.sweep!r}: {df[['preset', 'users', 'seed', *sweep.grid]].drop_duplicates().shape[0]} "
+        f"instances x {len(sweep.methods)} methods, backend {args.backend}"
+    )
     rows = ["preset", x] if len(sweep.presets) > 1 else [x]
     print(f"\nmean served users ({' x '.join(rows)} down, method across):")
     print(pivot_means(df, rows).round(2).to_string())
     if df["bound"].notna().any():
         proven = df.groupby(["preset", "users", "seed", *sweep.grid])["proven"].first()
-        print(f"\nmean gap to the best proven bound (%); {proven.mean():.0%} of {len(proven)} instances proven optimal:")
+        print(
+            f"\nmean gap to the best proven bound (%); {proven.mean():.0%} of {len(proven)} instances proven optimal:"
+        )
         print((100 * pivot_means(df, rows, "gap_to_best")).round(2).to_string())
     bad = df[df["status"] == "error"]
     if len(bad):
@@ -404,8 +431,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
     check_output(args.output, "-o")
     try:
-        cal = profile(args.output, archs=args.arch or DEFAULT_ARCHS,
-                      repeats=args.repeats, device=args.device)
+        cal = profile(args.output, archs=args.arch or DEFAULT_ARCHS, repeats=args.repeats, device=args.device)
     except ProfileError as exc:
         print(f"partialopt profile: {exc}", file=sys.stderr)
         return EXIT_MISSING_DEPENDENCY
@@ -423,10 +449,11 @@ def _presets_epilog() -> str:
     lines = ["presets:"]
     for name, p in PRESETS.items():
         lines.append(f"  {name:<28} {p.description}")
-    lines.append(f"  {'pulling-zoo':<28} the pulling model (docs/SPEC_PULLING.md): zoo families on 4 cloudlets; "
-                 "--users = request groups")
-    lines.append(f"  {'split-eua':<28} the pulling model's split variant: EUA-style cloudlet map; "
-                 "--users = requests")
+    lines.append(
+        f"  {'pulling-zoo':<28} the pulling model (docs/SPEC_PULLING.md): zoo families on 4 cloudlets; "
+        "--users = request groups"
+    )
+    lines.append(f"  {'split-eua':<28} the pulling model's split variant: EUA-style cloudlet map; --users = requests")
     return "\n".join(lines)
 
 
@@ -434,45 +461,81 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="partialopt",
         description="Scheduling and bandwidth allocation for parameter-sharing edge inference.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"partialopt {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="write a preset instance as JSON (SPEC §9)",
-                       epilog=_presets_epilog() + "\n\n" + EXIT_CODES_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("preset", choices=[*PRESETS, *(n for f in REGISTRY.families.values() for n in f.presets)],
-                   metavar="PRESET", help="instance preset of any problem family (listed below)")
-    g.add_argument("--users", "-k", type=_int_at_least(1), default=10,
-                   help="number of users K, or of request groups / requests for the pulling presets (default 10)")
+    g = sub.add_parser(
+        "generate",
+        help="write a preset instance as JSON (SPEC §9)",
+        epilog=_presets_epilog() + "\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument(
+        "preset",
+        choices=[*PRESETS, *(n for f in REGISTRY.families.values() for n in f.presets)],
+        metavar="PRESET",
+        help="instance preset of any problem family (listed below)",
+    )
+    g.add_argument(
+        "--users",
+        "-k",
+        type=_int_at_least(1),
+        default=10,
+        help="number of users K, or of request groups / requests for the pulling presets (default 10)",
+    )
     g.add_argument("--seed", "-s", type=_int_at_least(0), default=0, help="random seed (default 0)")
-    g.add_argument("--calibration", help="calibration JSON from 'partialopt profile' (realistic presets; "
-                   "default: the bundled H100 measurements)")
-    g.add_argument("--loading", choices=["pinned", "pageable", "disk"],
-                   help="where weights are loaded from (realistic presets; default: the preset's)")
+    g.add_argument(
+        "--calibration",
+        help="calibration JSON from 'partialopt profile' (realistic presets; default: the bundled H100 measurements)",
+    )
+    g.add_argument(
+        "--loading",
+        choices=["pinned", "pageable", "disk"],
+        help="where weights are loaded from (realistic presets; default: the preset's)",
+    )
     g.add_argument("-o", "--output", help="output file (default: stdout)")
     g.set_defaults(func=_cmd_generate)
 
-    s = sub.add_parser("solve", help="solve an instance file (any problem family) with one method",
-                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
-    s.add_argument("-h", "--help", action="store_true",
-                   help="show this help; with --method M, also M's options and their defaults")
+    s = sub.add_parser(
+        "solve",
+        help="solve an instance file (any problem family) with one method",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    s.add_argument(
+        "-h", "--help", action="store_true", help="show this help; with --method M, also M's options and their defaults"
+    )
     s.add_argument("instance", nargs="?", help="instance JSON file (its schema selects the problem family)")
-    s.add_argument("--method", "-m", metavar="M",
-                   help="solution method of the instance's family (default: greedy for scheduling, ilp for "
-                   f"pulling and split); all: {', '.join(_all_methods())}")
+    s.add_argument(
+        "--method",
+        "-m",
+        metavar="M",
+        help="solution method of the instance's family (default: greedy for scheduling, ilp for "
+        f"pulling and split); all: {', '.join(_all_methods())}",
+    )
     s.add_argument("--time-limit", type=_positive_seconds, help="time limit in seconds (methods that take one)")
     s.add_argument("--seed", type=_int_at_least(0), help="random seed (methods that take one)")
-    s.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="extra method option, value parsed as JSON when it parses (repeatable), e.g. "
-                   "formulation=position, threads=4, warm_start='[\"u0\",\"u3\"]'; checked against the "
-                   "method's options before solving")
+    s.add_argument(
+        "--option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="extra method option, value parsed as JSON when it parses (repeatable), e.g. "
+        'formulation=position, threads=4, warm_start=\'["u0","u3"]\'; checked against the '
+        "method's options before solving",
+    )
     s.add_argument("-o", "--output", help="result JSON file")
     s.set_defaults(func=_cmd_solve, parser=s)
 
-    e = sub.add_parser("evaluate", help="check a result against an instance; exit 1 if infeasible",
-                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e = sub.add_parser(
+        "evaluate",
+        help="check a result against an instance; exit 1 if infeasible",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     e.add_argument("instance", help="instance JSON file")
     e.add_argument("result", help="result JSON file (bandwidth optional: closed form used if absent)")
     e.set_defaults(func=_cmd_evaluate)
@@ -480,15 +543,24 @@ def build_parser() -> argparse.ArgumentParser:
     from .experiments.named import SWEEPS  # the sweep table and backends load without pandas
     from .experiments.sweep import BACKENDS
 
-    b = sub.add_parser("bench", help="run a named sweep; print tables, write CSV and a plot",
-                       epilog="sweeps:\n" + "\n".join(f"  {k:<10} {(v.__doc__ or '').strip().splitlines()[0]}"
-                                                       for k, v in SWEEPS.items()) + "\n\n" + EXIT_CODES_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    b = sub.add_parser(
+        "bench",
+        help="run a named sweep; print tables, write CSV and a plot",
+        epilog="sweeps:\n"
+        + "\n".join(f"  {k:<10} {(v.__doc__ or '').strip().splitlines()[0]}" for k, v in SWEEPS.items())
+        + "\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     b.add_argument("sweep", choices=list(SWEEPS), metavar="SWEEP", help="named sweep (listed below)")
     b.add_argument("--seeds", type=_int_at_least(1), default=5, help="seeds per point: 0..N-1 (default 5)")
     b.add_argument("--small", action="store_true", help="small sizes (seconds; for smoke tests)")
-    b.add_argument("--backend", choices=BACKENDS, default="process",
-                   help="process (local processes, default), serial, or ray (needs the 'ray' extra)")
+    b.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="process",
+        help="process (local processes, default), serial, or ray (needs the 'ray' extra)",
+    )
     b.add_argument("--jobs", type=_int_at_least(1), help="parallel workers (default: all CPUs)")
     b.add_argument("-o", "--output", help="CSV file (default bench_out/SWEEP.csv)")
     b.add_argument("--plot", help="PNG file (default: the CSV's name with .png)")
@@ -501,13 +573,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--output-dir", default="demo_out", help="where to write demo.csv and demo.png")
     d.set_defaults(func=_cmd_demo)
 
-    pr = sub.add_parser("profile", help="measure block loading and inference on the local GPU (needs the "
-                        "'profile' extra: torch) and write a calibration file for the presets")
+    pr = sub.add_parser(
+        "profile",
+        help="measure block loading and inference on the local GPU (needs the "
+        "'profile' extra: torch) and write a calibration file for the presets",
+    )
     pr.add_argument("-o", "--output", default="calibration.json", help="calibration file (default calibration.json)")
-    pr.add_argument("--arch", action="append", help="architecture to measure (repeatable; default: the 7 of the "
-                    "bundled H100 data)")
-    pr.add_argument("--repeats", type=_int_at_least(1), default=20,
-                    help="timed copies per block; the median is kept (default 20)")
+    pr.add_argument(
+        "--arch", action="append", help="architecture to measure (repeatable; default: the 7 of the bundled H100 data)"
+    )
+    pr.add_argument(
+        "--repeats", type=_int_at_least(1), default=20, help="timed copies per block; the median is kept (default 20)"
+    )
     pr.add_argument("--device", default="cuda", help="torch device (default cuda)")
     pr.set_defaults(func=_cmd_profile)
     return p

@@ -1,4 +1,5 @@
 """``partialopt demo``: a small preset solved by every method, a table and a plot."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,12 +27,29 @@ def run_demo(out_dir: Path, users: int = 8, seed: int = 1, preset: str = "backbo
         try:
             r = solve(inst, method=name, **DEMO_OPTIONS.get(name, {}))
         except ValueError as exc:  # a method that refuses this instance says why
-            rows.append({"method": name, "status": "n/a", "served": None, "bound": None,
-                         "gap_%": None, "time_s": None, "note": str(exc).split(":", 1)[-1].strip()[:60]})
+            rows.append(
+                {
+                    "method": name,
+                    "status": "n/a",
+                    "served": None,
+                    "bound": None,
+                    "gap_%": None,
+                    "time_s": None,
+                    "note": str(exc).split(":", 1)[-1].strip()[:60],
+                }
+            )
             continue
-        rows.append({"method": name, "status": r.status, "served": r.objective, "bound": r.bound,
-                     "gap_%": None if r.gap is None else round(100 * r.gap, 2),
-                     "time_s": round(r.wall_time, 4), "note": ""})
+        rows.append(
+            {
+                "method": name,
+                "status": r.status,
+                "served": r.objective,
+                "bound": r.bound,
+                "gap_%": None if r.gap is None else round(100 * r.gap, 2),
+                "time_s": round(r.wall_time, 4),
+                "note": "",
+            }
+        )
     df = pd.DataFrame(rows)
     df.to_csv(out_dir / "demo.csv", index=False)
     print(f"instance: preset {preset!r}, {inst.K} users, {len(inst.models)} models, seed {seed}")

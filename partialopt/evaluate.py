@@ -17,10 +17,11 @@ bandwidth vector iff (i) the timeline with ``tU = 0`` meets every deadline and
 allocation. :class:`Timeline` is the incremental form of exactly this check (append/undo in
 O(affected suffix)), used by greedy, brute force and local search.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -309,7 +310,7 @@ class Timeline:
         self.total = total
         return int(self.users[n])
 
-    def push_all(self, users) -> "Timeline":
+    def push_all(self, users) -> Timeline:
         """Append each user in turn, skipping those that would break feasibility."""
         for k in users:
             self.push(int(k))
@@ -323,9 +324,18 @@ class Timeline:
     def snapshot(self) -> tuple:
         """The current state, for :meth:`restore` (cheaper than re-pushing a long tail)."""
         n = self.n
-        return (n, self.total, self.users[:n].copy(), self.P[:n].copy(), self.G[:n].copy(), self.M[:n].copy(),
-                self.b[:n].copy(), self.F[:n].copy(), self.E[:n].copy(),
-                None if self._undo is None else list(self._undo))
+        return (
+            n,
+            self.total,
+            self.users[:n].copy(),
+            self.P[:n].copy(),
+            self.G[:n].copy(),
+            self.M[:n].copy(),
+            self.b[:n].copy(),
+            self.F[:n].copy(),
+            self.E[:n].copy(),
+            None if self._undo is None else list(self._undo),
+        )
 
     def restore(self, snap: tuple) -> None:
         """Return to a state taken by :meth:`snapshot`."""

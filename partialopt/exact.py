@@ -29,10 +29,12 @@ Trust, limits and faults:
   :class:`NotApplicable` naming the field (unless a cheap bound already proves the warm start
   optimal) and ``lp_bound`` reports the cheap bound only.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,16 +59,20 @@ def _formulation(name: Any):
         import formulations
 
         if name not in formulations.FORMULATIONS:
-            raise OptionError(f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES}, "
-                              "or pass an object with build, extract and set_start)")
+            raise OptionError(
+                f"formulation: unknown formulation {name!r} (choose from {FORMULATION_NAMES}, "
+                "or pass an object with build, extract and set_start)"
+            )
         return formulations.FORMULATIONS[name]
     from formulations.protocol import missing_callables
 
     missing = missing_callables(name)
     if missing:
-        raise OptionError(f"formulation: expected a name from {FORMULATION_NAMES} or an object with callables "
-                          f"build, extract and set_start (formulations.protocol.Formulation); "
-                          f"{type(name).__name__} {name!r} lacks {', '.join(missing)}")
+        raise OptionError(
+            f"formulation: expected a name from {FORMULATION_NAMES} or an object with callables "
+            f"build, extract and set_start (formulations.protocol.Formulation); "
+            f"{type(name).__name__} {name!r} lacks {', '.join(missing)}"
+        )
     return name
 
 
@@ -133,10 +139,12 @@ def numerical_range_issue(instance: Instance) -> str:
     ratio = float(arr.T_tol[k_T] / arr.e[k_e])
     if ratio <= MAX_TIME_RANGE:
         return ""
-    return (f"users[{k_T}].deadline = {arr.T[k_T]:g} s is {ratio:.1e} times the shortest inference time "
-            f"(users[{k_e}]: {arr.e[k_e]:g} s), more than {MAX_TIME_RANGE:.0e}: the big-M rows would be "
-            "numerically unsafe with HiGHS's tolerances and could give a wrong optimum; use brute_force "
-            "(K <= 8), dp (its class) or deadlines within that range")
+    return (
+        f"users[{k_T}].deadline = {arr.T[k_T]:g} s is {ratio:.1e} times the shortest inference time "
+        f"(users[{k_e}]: {arr.e[k_e]:g} s), more than {MAX_TIME_RANGE:.0e}: the big-M rows would be "
+        "numerically unsafe with HiGHS's tolerances and could give a wrong optimum; use brute_force "
+        "(K <= 8), dp (its class) or deadlines within that range"
+    )
 
 
 def _check_common(time_limit: float, threads: int | None, memory_limit: float) -> Budget:
@@ -206,12 +214,36 @@ def milp(
         raise OptionError(f"max_cut_rounds: must be an integer >= 1, got {max_cut_rounds!r}")
     form = _formulation(formulation)
     with interrupt.interruptible():
-        return _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, seed, memory_limit,
-                     max_cut_rounds, verbose, customize)
+        return _milp(
+            instance,
+            form,
+            formulation,
+            budget,
+            mip_gap,
+            warm_start,
+            threads,
+            seed,
+            memory_limit,
+            max_cut_rounds,
+            verbose,
+            customize,
+        )
 
 
-def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, seed, memory_limit, max_cut_rounds,
-          verbose, customize) -> Result:
+def _milp(
+    instance,
+    form,
+    formulation,
+    budget,
+    mip_gap,
+    warm_start,
+    threads,
+    seed,
+    memory_limit,
+    max_cut_rounds,
+    verbose,
+    customize,
+) -> Result:
     arr = instance.arrays
     if customize is not None and warm_start == "greedy":
         warm_start = None
@@ -220,8 +252,15 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
     from formulations.protocol import formulation_name
 
     formulation = formulation_name(formulation)
-    stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "rounds": 0, "cuts_added": 0,
-                             "nodes": 0, "candidates": parts["servable"], "termination": None}
+    stats: dict[str, Any] = {
+        "formulation": formulation,
+        "cheap_bounds": parts,
+        "rounds": 0,
+        "cuts_added": 0,
+        "nodes": 0,
+        "candidates": parts["servable"],
+        "termination": None,
+    }
 
     def done(status: Status, **extra: Any) -> Result:
         stats.update({k: v for k, v in extra.items() if v is not None})
@@ -232,8 +271,9 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
             stats.setdefault("limit", "mip_gap")
         else:
             final = status
-        return Result.from_order(instance, incumbent, "milp", bound=bound, status=str(final),
-                                 wall_time=budget.elapsed(), stats=stats)
+        return Result.from_order(
+            instance, incumbent, "milp", bound=bound, status=str(final), wall_time=budget.elapsed(), stats=stats
+        )
 
     if len(incumbent) >= bound:  # proved by a cheap bound: nothing to build
         return done(Status.OPTIMAL, proved_by="cheap bound")
@@ -258,8 +298,9 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
         form.set_start(model, instance, incumbent)
 
     def runner(presolve: bool) -> HighsRunner:
-        return HighsRunner(model, threads=threads, seed=seed, mip_gap=mip_gap, mip_abs_gap=1 - 1e-6,
-                           presolve=presolve, verbose=verbose)
+        return HighsRunner(
+            model, threads=threads, seed=seed, mip_gap=mip_gap, mip_abs_gap=1 - 1e-6, presolve=presolve, verbose=verbose
+        )
 
     solver = runner(True)
     presolve = True
@@ -275,8 +316,9 @@ def _milp(instance, form, formulation, budget, mip_gap, warm_start, threads, see
             return done(Status.ERROR, error=reason)
         round_bound = math.floor(rep.bound + 1e-6) if rep.bound is not None else None
         if round_bound is not None and round_bound < len(incumbent):
-            reason = (f"HiGHS's dual bound {rep.bound:g} is below the exactly checked incumbent "
-                      f"({len(incumbent)} served)")
+            reason = (
+                f"HiGHS's dual bound {rep.bound:g} is below the exactly checked incumbent ({len(incumbent)} served)"
+            )
             if presolve:  # do not believe it: solve the same round again without presolve
                 presolve = False
                 stats["resolved_without_presolve"] = reason
@@ -332,8 +374,13 @@ def _cut(model, arr, order: list[int]) -> int:
     return added
 
 
-def lp_bound(instance: Instance, formulation: str = "position", time_limit: float = 60.0,
-             threads: int | None = None, memory_limit: float = MEMORY_LIMIT_MB) -> Result:
+def lp_bound(
+    instance: Instance,
+    formulation: str = "position",
+    time_limit: float = 60.0,
+    threads: int | None = None,
+    memory_limit: float = MEMORY_LIMIT_MB,
+) -> Result:
     """A quick upper bound: the least of the formulation's LP relaxation (rounded down) and the
     cheap bounds of :mod:`partialopt.bounds`. Returns an empty schedule with that bound.
 
@@ -364,13 +411,18 @@ def lp_bound(instance: Instance, formulation: str = "position", time_limit: floa
         from formulations.protocol import formulation_name
 
         formulation = formulation_name(formulation)
-        stats: dict[str, Any] = {"formulation": formulation, "cheap_bounds": parts, "lp_relaxation": None,
-                                 "termination": None}
+        stats: dict[str, Any] = {
+            "formulation": formulation,
+            "cheap_bounds": parts,
+            "lp_relaxation": None,
+            "termination": None,
+        }
 
         def done(status: Status, **extra: Any) -> Result:
             stats.update(extra)
-            return Result.from_order(instance, [], "lp_bound", bound=bound, status=str(status),
-                                     wall_time=budget.elapsed(), stats=stats)
+            return Result.from_order(
+                instance, [], "lp_bound", bound=bound, status=str(status), wall_time=budget.elapsed(), stats=stats
+            )
 
         if bound == 0:
             return done(Status.OPTIMAL)

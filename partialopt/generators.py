@@ -13,6 +13,7 @@ noise PSD -174 dBm/Hz; ``fixed_snr`` users get an SNR drawn from 5-25 dB.
 Deadlines are drawn relative to the instance's total work ``H = sum_k e_k + sum_m full(m)``
 so that a fraction of the users fit, and never below the user's inference time.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -67,10 +68,11 @@ def random_instance(
 
     if structure == "backbone":
         n_clusters = max(1, min(n_clusters, n_models))
-        cluster_of = np.sort(np.concatenate([np.arange(n_clusters), rng.integers(0, n_clusters, n_models - n_clusters)]))
+        cluster_of = np.sort(
+            np.concatenate([np.arange(n_clusters), rng.integers(0, n_clusters, n_models - n_clusters)])
+        )
         backbone = {
-            c: [new_block(f"c{c}.bb{i}", 2e7, 1.5e8) for i in range(int(rng.integers(1, 4)))]
-            for c in range(n_clusters)
+            c: [new_block(f"c{c}.bb{i}", 2e7, 1.5e8) for i in range(int(rng.integers(1, 4)))] for c in range(n_clusters)
         }
         for m in range(n_models):
             c = int(cluster_of[m])
@@ -117,9 +119,19 @@ def random_instance(
             users.append(User(f"u{k}", f"m{m}", D, T, power=0.2, gain=gain))
         else:
             users.append(User(f"u{k}", f"m{m}", D, T, snr=float(10 ** (rng.uniform(5, 25) / 10))))
-    inst = Instance(server, tuple(blocks), tuple(models), tuple(users),
-                    meta={"generator": "random_instance", "structure": structure, "deadline": deadline,
-                          "bandwidth": bandwidth, "seed": seed})
+    inst = Instance(
+        server,
+        tuple(blocks),
+        tuple(models),
+        tuple(users),
+        meta={
+            "generator": "random_instance",
+            "structure": structure,
+            "deadline": deadline,
+            "bandwidth": bandwidth,
+            "seed": seed,
+        },
+    )
     if bandwidth == "binding":
         arr = inst.arrays
         need = arr.beta(np.arange(arr.K), arr.T / 2)

@@ -5,11 +5,13 @@ Every object is validated on construction; the first invalid field raises
 All quantities are SI units: bytes, seconds, bits, Hz, W, W/Hz.
 JSON round-trips exactly (floats are written with ``repr``, which Python reads back bit-exact).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .core.errors import InstanceError
 from .core.jsonio import JsonFile
@@ -98,9 +100,7 @@ class Server:
         if self.rate not in RATES:
             raise InstanceError(f"{path}.rate: unknown rate model {self.rate!r} (choose from {RATES})")
         if self.overlap not in OVERLAPS:
-            raise InstanceError(
-                f"{path}.overlap: unknown overlap variant {self.overlap!r} (choose from {OVERLAPS})"
-            )
+            raise InstanceError(f"{path}.overlap: unknown overlap variant {self.overlap!r} (choose from {OVERLAPS})")
 
 
 @dataclass(frozen=True)
@@ -196,25 +196,25 @@ class Instance(JsonFile):
         return {m.id: i for i, m in enumerate(self.models)}
 
     @cached_property
-    def arrays(self) -> "ProblemArrays":
+    def arrays(self) -> ProblemArrays:
         """Numeric view (numpy arrays, switch-cost matrix) shared by every method."""
         from .arrays import ProblemArrays
 
         return ProblemArrays.from_instance(self)
 
-    def replace(self, **changes: Any) -> "Instance":
+    def replace(self, **changes: Any) -> Instance:
         """A copy with some top-level fields (server, blocks, models, users, meta) replaced."""
         kw = {f.name: getattr(self, f.name) for f in fields(self)}
         kw.update(changes)
         return Instance(**kw)
 
-    def with_server(self, **changes: Any) -> "Instance":
+    def with_server(self, **changes: Any) -> Instance:
         """A copy whose server has some fields replaced (e.g. ``total_bandwidth=1e7``)."""
         kw = {f.name: getattr(self.server, f.name) for f in fields(self.server)}
         kw.update(changes)
         return self.replace(server=Server(**kw))
 
-    def without_sharing(self) -> "Instance":
+    def without_sharing(self) -> Instance:
         """The same instance where no two models share a block (each model owns private copies).
 
         Every switch between different models then reloads the full model: the paper's baseline.
@@ -231,7 +231,7 @@ class Instance(JsonFile):
             models.append(Model(m.id, tuple(own), m.inference_time))
         return self.replace(blocks=tuple(blocks), models=tuple(models))
 
-    def subset(self, user_ids: Sequence[str]) -> "Instance":
+    def subset(self, user_ids: Sequence[str]) -> Instance:
         """The instance restricted to the given users (order preserved as in ``users``)."""
         keep = set(user_ids)
         return self.replace(users=tuple(u for u in self.users if u.id in keep))
@@ -251,10 +251,7 @@ class Instance(JsonFile):
                 "initial_model": s.initial_model,
             },
             "blocks": [{"id": b.id, "bytes": b.bytes, "tensors": b.tensors} for b in self.blocks],
-            "models": [
-                {"id": m.id, "blocks": list(m.blocks), "inference_time": m.inference_time}
-                for m in self.models
-            ],
+            "models": [{"id": m.id, "blocks": list(m.blocks), "inference_time": m.inference_time} for m in self.models],
             "users": [
                 {
                     "id": u.id,
@@ -273,7 +270,7 @@ class Instance(JsonFile):
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Instance":
+    def from_dict(cls, d: Mapping[str, Any]) -> Instance:
         if not isinstance(d, Mapping):
             raise InstanceError(f"instance: expected a JSON object, got {type(d).__name__}")
         schema = d.get("schema")
@@ -281,13 +278,17 @@ class Instance(JsonFile):
             raise InstanceError(f"schema: unknown schema version {schema!r} (expected {SCHEMA!r})")
         unknown = sorted(set(d) - {"schema", "server", "blocks", "models", "users", "meta"})
         if unknown:
-            raise InstanceError(f"{unknown[0]}: unknown field (an instance has schema, server, blocks, models, "
-                                "users and meta)")
+            raise InstanceError(
+                f"{unknown[0]}: unknown field (an instance has schema, server, blocks, models, users and meta)"
+            )
         for key in ("server", "blocks", "models", "users"):
             if key not in d:
                 raise InstanceError(f"{key}: missing field")
         server = build_record(Server, "server", d["server"], required=("load_bandwidth",))
-        blocks = [build_record(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(json_list("blocks", d["blocks"]))]
+        blocks = [
+            build_record(Block, f"blocks[{i}]", b, required=("id", "bytes"))
+            for i, b in enumerate(json_list("blocks", d["blocks"]))
+        ]
         models = [
             build_record(Model, f"models[{i}]", m, required=("id", "blocks", "inference_time"), tuples=("blocks",))
             for i, m in enumerate(json_list("models", d["models"]))

@@ -10,6 +10,7 @@ With the block-membership matrix ``A`` (``A[m, j] = 1`` iff ``j ∈ J_m``) and t
 ``A`` is kept sparse (scipy CSR) so thousands of models with tens of thousands of blocks cost
 one sparse product. ``tL(m -> m) = 0`` holds exactly (computed, then forced to 0 against rounding).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,5 @@
 """Plots of sweep results: axis labels with units, legends, error bars over seeds."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,8 +18,15 @@ def _axes(ax):
     return ax
 
 
-def plot_lines(df: pd.DataFrame, x: str, y: str = "objective", hue: str = "method", ax: Any = None,
-               err: str = "std", title: str | None = None):
+def plot_lines(
+    df: pd.DataFrame,
+    x: str,
+    y: str = "objective",
+    hue: str = "method",
+    ax: Any = None,
+    err: str = "std",
+    title: str | None = None,
+):
     """Mean of ``y`` against ``x``, one line per ``hue``, error bars = ``err`` (``"std"`` or
     ``"sem"``) over seeds. Values of ``x`` in :data:`SCALE` are shown in display units."""
     ax = _axes(ax)
@@ -35,8 +43,9 @@ def plot_lines(df: pd.DataFrame, x: str, y: str = "objective", hue: str = "metho
     return ax
 
 
-def plot_gap_distribution(df: pd.DataFrame, gap: str = "gap_to_best", by: str = "method", ax: Any = None,
-                          title: str | None = None):
+def plot_gap_distribution(
+    df: pd.DataFrame, gap: str = "gap_to_best", by: str = "method", ax: Any = None, title: str | None = None
+):
     """Box plot of a gap column (as %) per method, with every instance drawn as a dot."""
     import numpy as np
 
@@ -89,14 +98,17 @@ def plot_schedule(instance, order, ax: Any = None, title: str | None = None):
         prev_e, prev_f = t0 + tl, f
         ax.barh(row, f - s, left=s, color=colour[m], height=0.7)
         ax.plot([arr.T[k]] * 2, [row - 0.4, row + 0.4], color="red" if f > arr.T_tol[k] else "black", lw=1.5)
-    ax.set_yticks(np.arange(len(order)), [f"{u} ({instance.users[k].model})" for u, k in zip(order, idx)],
-                  fontsize="x-small")
+    ax.set_yticks(
+        np.arange(len(order)), [f"{u} ({instance.users[k].model})" for u, k in zip(order, idx)], fontsize="x-small"
+    )
     ax.invert_yaxis()
     ax.set_xlabel("time (s)")
     ax.set_ylabel("served users, in service order")
-    handles = [Patch(facecolor="white", edgecolor="grey", hatch="///", label="loading tL (missing blocks)"),
-               Patch(color="grey", label="inference e (colour = model)"),
-               Line2D([], [], color="black", label="deadline T")]
+    handles = [
+        Patch(facecolor="white", edgecolor="grey", hatch="///", label="loading tL (missing blocks)"),
+        Patch(color="grey", label="inference e (colour = model)"),
+        Line2D([], [], color="black", label="deadline T"),
+    ]
     ax.legend(handles=handles, fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     if title:
         ax.set_title(title)

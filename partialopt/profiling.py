@@ -20,13 +20,14 @@ CUDA GPU the command stops with :class:`ProfileError` saying which is missing.
 :func:`run_profile` holds the orchestration and takes the timing functions as arguments, so it is
 tested without a GPU.
 """
+
 from __future__ import annotations
 
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,19 +36,25 @@ from .presets.architectures import Architecture, BlockSpec, Tensor, architecture
 from .presets.calibration import BLOCK_COLUMNS, SOURCES, Calibration
 
 DEFAULT_ARCHS = ("resnet18", "resnet50", "resnet101", "vit_b_16", "vit_l_16", "bert_base", "llama_1.1b")
-RAW_SIZES = tuple(4096 * 4 ** i for i in range(9))  # 4 KiB .. 256 MiB
+RAW_SIZES = tuple(4096 * 4**i for i in range(9))  # 4 KiB .. 256 MiB
 
-BlockTimer = Callable[[BlockSpec, str], float | None]     # (block, source) -> seconds or None
-InferTimer = Callable[[Architecture], float | None]       # architecture -> seconds or None
+BlockTimer = Callable[[BlockSpec, str], float | None]  # (block, source) -> seconds or None
+InferTimer = Callable[[Architecture], float | None]  # architecture -> seconds or None
 
 
 class ProfileError(RuntimeError):
     """The profiler cannot run here (no torch, no GPU); the message says what is missing."""
 
 
-def run_profile(archs: Iterable[str], time_block: BlockTimer, time_inference: InferTimer,
-                device: str, sources: Sequence[str] = SOURCES, raw_sizes: Sequence[int] = RAW_SIZES,
-                progress: bool = False) -> Calibration:
+def run_profile(
+    archs: Iterable[str],
+    time_block: BlockTimer,
+    time_inference: InferTimer,
+    device: str,
+    sources: Sequence[str] = SOURCES,
+    raw_sizes: Sequence[int] = RAW_SIZES,
+    progress: bool = False,
+) -> Calibration:
     """Measure every block of ``archs`` with ``time_block`` and every model with
     ``time_inference``; return the calibration (block rows, model rows, fits on demand)."""
     from tqdm.auto import tqdm
@@ -64,15 +71,28 @@ def run_profile(archs: Iterable[str], time_block: BlockTimer, time_inference: In
     for arch in tqdm(archs, desc="profile", disable=not progress):
         for b in arch.blocks:
             rows.append(_row(arch.name, b, {s: time_block(b, s) for s in sources}))
-        models.append({"model": arch.name, "params": arch.params, "bytes": arch.bytes,
-                       "n_blocks": len(arch.blocks), "t_infer_b1_s": time_inference(arch), "dtype": arch.dtype})
+        models.append(
+            {
+                "model": arch.name,
+                "params": arch.params,
+                "bytes": arch.bytes,
+                "n_blocks": len(arch.blocks),
+                "t_infer_b1_s": time_inference(arch),
+                "dtype": arch.dtype,
+            }
+        )
     blocks = pd.DataFrame(rows).reindex(columns=BLOCK_COLUMNS)
     return Calibration(device, blocks, pd.DataFrame(models), origin="partialopt profile")
 
 
 def _row(model: str, b: BlockSpec, times: dict[str, float | None]) -> dict:
-    return {"model": model, "block": b.name, "n_tensors": b.n_tensors, "bytes": b.bytes,
-            **{f"t_{s}_s": (np.nan if times.get(s) is None else float(times[s])) for s in SOURCES}}
+    return {
+        "model": model,
+        "block": b.name,
+        "n_tensors": b.n_tensors,
+        "bytes": b.bytes,
+        **{f"t_{s}_s": (np.nan if times.get(s) is None else float(times[s])) for s in SOURCES},
+    }
 
 
 def median_time(fn: Callable[[], None], sync: Callable[[], None], repeats: int, warmup: int = 2) -> float:
@@ -91,17 +111,21 @@ def median_time(fn: Callable[[], None], sync: Callable[[], None], repeats: int, 
 
 # -- the torch backend ----------------------------------------------------------------------------
 
+
 def require_torch_gpu(device: str = "cuda"):
     """Import torch and check that a CUDA GPU is visible; raise :class:`ProfileError` otherwise."""
     try:
         import torch
     except ImportError as exc:
-        raise ProfileError("partialopt profile needs PyTorch, which is not installed: "
-                           "pip install \"partialopt[profile]\"") from exc
+        raise ProfileError(
+            'partialopt profile needs PyTorch, which is not installed: pip install "partialopt[profile]"'
+        ) from exc
     if not torch.cuda.is_available():
-        raise ProfileError(f"partialopt profile needs a CUDA GPU, and none is visible "
-                           f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); "
-                           f"run it on the machine whose GPU you want to calibrate")
+        raise ProfileError(
+            f"partialopt profile needs a CUDA GPU, and none is visible "
+            f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); "
+            f"run it on the machine whose GPU you want to calibrate"
+        )
     return torch
 
 
@@ -170,15 +194,25 @@ def _build_torch_model(torch, arch: Architecture):
         kv = arch.lora_targets[1][1]
         body = [b for b in arch.blocks if b.role == "body"]
         inter = body[0].tensors[4].shape[0]
-        cfg = transformers.LlamaConfig(hidden_size=d, intermediate_size=inter, num_hidden_layers=len(body),
-                                       num_attention_heads=32, num_key_value_heads=32 * kv // d)
+        cfg = transformers.LlamaConfig(
+            hidden_size=d,
+            intermediate_size=inter,
+            num_hidden_layers=len(body),
+            num_attention_heads=32,
+            num_key_value_heads=32 * kv // d,
+        )
         return transformers.LlamaForCausalLM(cfg).half(), ids
     except ImportError:
         return None, None
 
 
-def profile(output: str | Path, archs: Sequence[str] = DEFAULT_ARCHS, repeats: int = 20,
-            device: str = "cuda", progress: bool = True) -> Calibration:
+def profile(
+    output: str | Path,
+    archs: Sequence[str] = DEFAULT_ARCHS,
+    repeats: int = 20,
+    device: str = "cuda",
+    progress: bool = True,
+) -> Calibration:
     """Measure on the local GPU and write the calibration file ``output``."""
     time_block, time_inference, name = torch_timers(repeats, device)
     cal = run_profile(archs, time_block, time_inference, name, progress=progress)

@@ -1,14 +1,16 @@
 """The one result type every method returns, and its JSON form (SPEC §9, ``partialopt/result@1``)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from .core.errors import InstanceError
 from .core.jsonio import json_type
 from .core.result import ResultBase, gap
-from .core.validation import count, optional_number, status, text
 from .core.status import STATUSES
+from .core.validation import count, optional_number, status, text
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
 
@@ -62,7 +64,7 @@ class Result(ResultBase):
         status: str | None = None,
         wall_time: float = 0.0,
         stats: Mapping[str, Any] | None = None,
-    ) -> "Result":
+    ) -> Result:
         """Build the result of a feasible order with the closed-form allocation of SPEC §5.
 
         Status defaults to ``optimal`` when ``bound`` equals the objective, else ``feasible``.
@@ -108,7 +110,7 @@ class Result(ResultBase):
         return asdict(self)
 
     @classmethod
-    def from_payload(cls, d: Mapping[str, Any]) -> "Result":
+    def from_payload(cls, d: Mapping[str, Any]) -> Result:
         """Validate and build a result from its JSON form (without the schema tag, checked by
         :meth:`ResultBase.from_dict`); an :class:`InstanceError` names the field
         (``order: expected a list of user ids, got str``). ``method``, ``status``, ``bandwidth`` and

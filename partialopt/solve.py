@@ -13,9 +13,11 @@ Families (docs/SPEC.md, docs/SPEC_PULLING.md):
 Adding a method is one function ``fn(instance, **options) -> result`` and one
 :class:`~partialopt.core.registry.MethodSpec` line in its family's table.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .core.registry import Family, MethodSpec, Registry
 
@@ -31,8 +33,15 @@ METHODS: dict[str, str] = {
     "milp": "partialopt.exact:milp",
     "lp_bound": "partialopt.exact:lp_bound",
 }
-_KINDS = {"dp": "exact", "brute_force": "exact", "milp": "exact", "lp_bound": "bound", "no_sharing": "baseline",
-          "edf": "baseline", "random": "baseline"}
+_KINDS = {
+    "dp": "exact",
+    "brute_force": "exact",
+    "milp": "exact",
+    "lp_bound": "bound",
+    "no_sharing": "baseline",
+    "edf": "baseline",
+    "random": "baseline",
+}
 _SUPPORTS = {"dp": "partialopt.algorithms.dp:supports", "brute_force": "partialopt.algorithms.brute_force:supports"}
 
 
@@ -51,34 +60,46 @@ def _eua(users: int, seed: int = 0, **options: Any):
     return eua_instance(n_requests=users, seed=seed, **options)
 
 
-REGISTRY = Registry([
-    Family(
-        name="scheduling", schema="partialopt/instance@1", instance="partialopt.instance:Instance",
-        result="partialopt.result:Result", default_method="greedy",
-        methods={n: MethodSpec(n, p, _KINDS.get(n, "heuristic"), _SUPPORTS.get(n)) for n, p in METHODS.items()},
-    ),
-    Family(
-        name="pulling", schema="partialopt/pulling@1", instance="partialopt.pulling.instance:PullingInstance",
-        result="partialopt.pulling.methods:PullingResult", default_method="ilp",
-        methods={
-            "ilp": MethodSpec("ilp", "partialopt.pulling.methods:ilp", "exact"),
-            "randomized_rounding": MethodSpec("randomized_rounding",
-                                              "partialopt.pulling.methods:randomized_rounding"),
-            "most_popular": MethodSpec("most_popular", "partialopt.pulling.methods:most_popular", "baseline"),
-            "no_sharing": MethodSpec("no_sharing", "partialopt.pulling.methods:no_sharing", "baseline"),
-        },
-        presets={"pulling-zoo": "partialopt.solve:_zoo"},
-    ),
-    Family(
-        name="split", schema="partialopt/split@1", instance="partialopt.split.instance:SplitInstance",
-        result="partialopt.split.methods:SplitResult", default_method="ilp",
-        methods={
-            "ilp": MethodSpec("ilp", "partialopt.split.methods:split_ilp", "exact"),
-            "lp_sampling": MethodSpec("lp_sampling", "partialopt.split.methods:split_lp_sampling"),
-        },
-        presets={"split-eua": "partialopt.solve:_eua"},
-    ),
-])
+REGISTRY = Registry(
+    [
+        Family(
+            name="scheduling",
+            schema="partialopt/instance@1",
+            instance="partialopt.instance:Instance",
+            result="partialopt.result:Result",
+            default_method="greedy",
+            methods={n: MethodSpec(n, p, _KINDS.get(n, "heuristic"), _SUPPORTS.get(n)) for n, p in METHODS.items()},
+        ),
+        Family(
+            name="pulling",
+            schema="partialopt/pulling@1",
+            instance="partialopt.pulling.instance:PullingInstance",
+            result="partialopt.pulling.methods:PullingResult",
+            default_method="ilp",
+            methods={
+                "ilp": MethodSpec("ilp", "partialopt.pulling.methods:ilp", "exact"),
+                "randomized_rounding": MethodSpec(
+                    "randomized_rounding", "partialopt.pulling.methods:randomized_rounding"
+                ),
+                "most_popular": MethodSpec("most_popular", "partialopt.pulling.methods:most_popular", "baseline"),
+                "no_sharing": MethodSpec("no_sharing", "partialopt.pulling.methods:no_sharing", "baseline"),
+            },
+            presets={"pulling-zoo": "partialopt.solve:_zoo"},
+        ),
+        Family(
+            name="split",
+            schema="partialopt/split@1",
+            instance="partialopt.split.instance:SplitInstance",
+            result="partialopt.split.methods:SplitResult",
+            default_method="ilp",
+            methods={
+                "ilp": MethodSpec("ilp", "partialopt.split.methods:split_ilp", "exact"),
+                "lp_sampling": MethodSpec("lp_sampling", "partialopt.split.methods:split_lp_sampling"),
+            },
+            presets={"split-eua": "partialopt.solve:_eua"},
+        ),
+    ]
+)
 
 
 def get_method(name: str, family: str = "scheduling") -> Callable[..., Any]:
@@ -192,10 +213,13 @@ def _load(path: Any, what: str, build: Callable[[dict], Any]) -> Any:
 def load_instance(path: Any) -> Any:
     """An instance file of any family, told apart by its ``schema`` tag (errors name the file
     and the field)."""
-    return _load(path, "an instance", lambda d: REGISTRY.family_of_schema(d.get("schema")).instance_class().from_dict(d))
+    return _load(
+        path, "an instance", lambda d: REGISTRY.family_of_schema(d.get("schema")).instance_class().from_dict(d)
+    )
 
 
 def load_result(path: Any) -> Any:
     """A result file of any family, told apart by its ``schema`` tag."""
-    return _load(path, "a result",
-                 lambda d: REGISTRY.family_of_result_schema(d.get("schema")).result_class().from_dict(d))
+    return _load(
+        path, "a result", lambda d: REGISTRY.family_of_result_schema(d.get("schema")).result_class().from_dict(d)
+    )

@@ -16,9 +16,10 @@ Units inside the convex programs are scaled (MHz, Mbit) for the conic solver's c
   "Exists a feasible bandwidth vector" is "this program is feasible with optimum <= B": the
   decoupling theorem says that equals conditions (i) and (ii), which the tests check.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cvxpy as cp
 import numpy as np

@@ -6,6 +6,7 @@ they are frozen dataclasses, so no test can change them for another. Under ``pyt
 tests that change process state (environment, module attributes, signal handlers) use
 ``monkeypatch`` or restore it in ``finally``.
 """
+
 import os
 
 import pytest

@@ -3,6 +3,7 @@
 Both walk a fixed priority list and append each user whose addition keeps the schedule
 feasible (decoupling conditions (i) and (ii), via :class:`~partialopt.evaluate.Timeline`).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ check (a prefix that breaks a deadline or the budget stays infeasible whatever i
 SPEC §5). Among the orders serving the most users it returns the smallest GPU finish (SPEC §4
 tie-break), then the lexicographically smallest index sequence.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,11 +19,13 @@ MAX_USERS = 8
 
 
 def supports(instance: Instance) -> str:
-    """"" for K <= 8, else the reason."""
+    """ "" for K <= 8, else the reason."""
     if instance.K <= MAX_USERS:
         return ""
-    return (f"brute_force: the instance has K={instance.K} users; exhaustive search is limited to "
-            f"K <= {MAX_USERS} (use method='milp' for larger instances)")
+    return (
+        f"brute_force: the instance has K={instance.K} users; exhaustive search is limited to "
+        f"K <= {MAX_USERS} (use method='milp' for larger instances)"
+    )
 
 
 def brute_force(instance: Instance) -> Result:

@@ -35,6 +35,7 @@ latest starts); if the arrangement passes the exact check (SPEC §5 (ii)) it is 
 Otherwise it is repaired (users that no longer fit are skipped, then the others are offered),
 and the result carries the DP value as ``bound`` and the gap, never ``optimal`` unless met.
 """
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,8 @@ import numpy as np
 from ..core.errors import NotApplicable
 from ..evaluate import Timeline
 from ..instance import Instance
-from ..result import Result
 from ..loading import block_costs, membership
+from ..result import Result
 
 
 def backbone_structure(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,7 +66,7 @@ def backbone_structure(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.n
         return i
 
     for j in range(J):
-        rows = A.indices[A.indptr[j]:A.indptr[j + 1]]
+        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
         for r in rows[1:]:
             parent[find(int(r))] = find(int(rows[0]))
     roots = np.array([find(i) for i in range(M)])
@@ -74,7 +75,7 @@ def backbone_structure(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.n
     bb = np.zeros(len(size))
     own = np.zeros(M)
     for j in range(J):
-        rows = A.indices[A.indptr[j]:A.indptr[j + 1]]
+        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
         if len(rows) == 0:
             continue
         cl = cluster[rows[0]]
@@ -113,15 +114,15 @@ def _minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.nda
             continue
         m = min(len(a), n + 1 - x)
         cand = a[:m] + b[x]
-        seg = out[x:x + m]
+        seg = out[x : x + m]
         better = cand < seg
         seg[better] = cand[better]
-        arg[x:x + m][better] = x
+        arg[x : x + m][better] = x
     return out, arg
 
 
 def supports(instance: Instance) -> str:
-    """"" when the DP covers ``instance`` (sequential timeline, one common deadline, backbone
+    """ "" when the DP covers ``instance`` (sequential timeline, one common deadline, backbone
     sharing), else the reason (``dp: ...``)."""
     try:
         _check_class(instance)
@@ -191,8 +192,9 @@ def dp(instance: Instance) -> Result:
         chosen = set(order)
         tl.push_all(sorted((k for k in servable if k not in chosen), key=lambda k: (need[k], k)))
     stats = {"dp_value": best, "dp_gpu_finish": float(F[best]), "clusters": len(bb)}
-    return Result.from_order(instance, tl.order.tolist(), "dp", bound=best,
-                             wall_time=time.perf_counter() - t0, stats=stats)
+    return Result.from_order(
+        instance, tl.order.tolist(), "dp", bound=best, wall_time=time.perf_counter() - t0, stats=stats
+    )
 
 
 def _arrange(arr, cluster: np.ndarray, x: np.ndarray, users_of: list, need: np.ndarray) -> list[int]:
@@ -201,8 +203,10 @@ def _arrange(arr, cluster: np.ndarray, x: np.ndarray, users_of: list, need: np.n
     picked = {m: users_of[m][: x[m]] for m in range(arr.M) if x[m] > 0}
     mean_need = {m: float(np.mean(need[v])) for m, v in picked.items()}
     init_c = cluster[arr.initial] if arr.initial >= 0 else -1
-    clusters = sorted({cluster[m] for m in picked},
-                      key=lambda c: (c != init_c, np.mean([mean_need[m] for m in picked if cluster[m] == c]), c))
+    clusters = sorted(
+        {cluster[m] for m in picked},
+        key=lambda c: (c != init_c, np.mean([mean_need[m] for m in picked if cluster[m] == c]), c),
+    )
     order: list[int] = []
     for c in clusters:
         models = sorted((m for m in picked if cluster[m] == c), key=lambda m: (m != arr.initial, mean_need[m], m))

@@ -18,6 +18,7 @@ the bandwidth check never passes later (appending only lowers latest starts, SPE
 dropped. Total: O(N M log K + (N + R) A) for N served users, R rejections and A the average
 suffix that a check touches.
 """
+
 from __future__ import annotations
 
 import bisect

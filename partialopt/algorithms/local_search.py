@@ -18,6 +18,7 @@ stops at a local optimum, after ``max_rounds`` improving moves, after ``max_eval
 checks (a deterministic work budget: with it, results do not depend on the machine's speed), or
 after ``time_limit`` seconds.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,7 +29,6 @@ import numpy as np
 from ..evaluate import Timeline, gpu_finish
 from ..instance import Instance
 from ..result import Result
-
 
 BEST_STARTS = ("greedy", "edf", "no_sharing")
 
@@ -87,10 +87,10 @@ def _moves(state: _State, rng: np.random.Generator, out_of_budget):
         elif kind == "replace":
             for p in rng.permutation(N).tolist():
                 for u in unserved:
-                    yield order[:p] + [u] + order[p + 1:], p
+                    yield order[:p] + [u] + order[p + 1 :], p
         elif kind == "relocate":
             for i in rng.permutation(N).tolist():
-                rest_ = order[:i] + order[i + 1:]
+                rest_ = order[:i] + order[i + 1 :]
                 for q in range(N):
                     if q != i:
                         yield rest_[:q] + [order[i]] + rest_[q:], min(i, q)
@@ -114,7 +114,7 @@ def _moves(state: _State, rng: np.random.Generator, out_of_budget):
                     yield new, i
         else:  # eject: drop order[p], insert u at q and v at r
             for p in rng.permutation(N).tolist():
-                base = order[:p] + order[p + 1:]
+                base = order[:p] + order[p + 1 :]
                 for ui, u in enumerate(unserved):
                     for q in range(N):
                         if out_of_budget():
@@ -122,7 +122,7 @@ def _moves(state: _State, rng: np.random.Generator, out_of_budget):
                         with_u = base[:q] + [u] + base[q:]
                         if state.try_order(with_u, min(p, q)) is None:
                             continue
-                        for v in unserved[ui + 1:]:
+                        for v in unserved[ui + 1 :]:
                             for r in range(N + 1):
                                 yield with_u[:r] + [v] + with_u[r:], min(p, q, r)
 
@@ -205,9 +205,24 @@ def local_search(
         rounds += 1
     assert state.key >= start_key
     return Result.from_order(
-        instance, state.order, "local_search", wall_time=time.perf_counter() - t0,
-        stats={"improving_moves": rounds, "start_objective": start_key[0], "start_method": start_method,
-               "seed": seed, "evals": state.evals,
-               "stopped": ("time_limit" if timed_out else "max_evals" if out_of_evals
-                           else "max_rounds" if rounds >= max_rounds else "local_optimum")},
+        instance,
+        state.order,
+        "local_search",
+        wall_time=time.perf_counter() - t0,
+        stats={
+            "improving_moves": rounds,
+            "start_objective": start_key[0],
+            "start_method": start_method,
+            "seed": seed,
+            "evals": state.evals,
+            "stopped": (
+                "time_limit"
+                if timed_out
+                else "max_evals"
+                if out_of_evals
+                else "max_rounds"
+                if rounds >= max_rounds
+                else "local_optimum"
+            ),
+        },
     )

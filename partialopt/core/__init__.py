@@ -4,6 +4,7 @@ tolerances of every feasibility judgement, the HiGHS runner and interrupt handli
 It imports nothing from the families (``partialopt.instance``, ``partialopt.pulling``), so both
 can depend on it.
 """
+
 from .errors import InstanceError, NotApplicable, OptionError, PartialoptError, SolverError
 from .status import STATUSES, Status
 

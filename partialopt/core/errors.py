@@ -11,6 +11,7 @@ is about and says what to change.
 All derive from :class:`PartialoptError`. The first three are also ``ValueError`` and
 :class:`SolverError` a ``RuntimeError``, so code written against the built-in types keeps working.
 """
+
 from __future__ import annotations
 
 

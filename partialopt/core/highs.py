@@ -19,15 +19,17 @@ What it takes care of, once:
 - **Fault injection** for tests (:func:`inject`): a solver error, a build that eats the time
   limit, an interrupt.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import interrupt
 from .status import Status
@@ -120,11 +122,15 @@ class SizeEstimate:
         """Why the model must not be built ("" when it may): it would not fit in ``memory_limit``
         MB, or building it would take longer than the time left."""
         if self.megabytes > memory_limit:
-            return (f"the model would take about {self.megabytes:.0f} MB ({self.nonzeros:,} nonzeros) "
-                    f"> memory_limit {memory_limit:g} MB")
+            return (
+                f"the model would take about {self.megabytes:.0f} MB ({self.nonzeros:,} nonzeros) "
+                f"> memory_limit {memory_limit:g} MB"
+            )
         if self.seconds > budget.left():
-            return (f"building the model would take about {self.seconds:.1f} s ({self.nonzeros:,} nonzeros) "
-                    f"> the {max(budget.left(), 0):.1f} s left of time_limit")
+            return (
+                f"building the model would take about {self.seconds:.1f} s ({self.nonzeros:,} nonzeros) "
+                f"> the {max(budget.left(), 0):.1f} s left of time_limit"
+            )
         return ""
 
 
@@ -199,8 +205,17 @@ class HighsRunner:
     verbose : stream HiGHS's log.
     """
 
-    def __init__(self, model: Any, *, threads: int | None = None, seed: int = 0, mip_gap: float = 0.0,
-                 mip_abs_gap: float | None = None, presolve: bool = True, verbose: bool = False):
+    def __init__(
+        self,
+        model: Any,
+        *,
+        threads: int | None = None,
+        seed: int = 0,
+        mip_gap: float = 0.0,
+        mip_abs_gap: float | None = None,
+        presolve: bool = True,
+        verbose: bool = False,
+    ):
         from pyomo.contrib.appsi.solvers import Highs
 
         self.model = model
@@ -246,8 +261,16 @@ class HighsRunner:
         if interrupt.requested():
             return SolveReport("not run: interrupted", Status.INTERRUPTED, None, None, False, 0, 0.0)
         if _faults.get("solve") == "error":
-            return SolveReport("kSolveError (injected)", Status.ERROR, None, None, False, 0, 0.0,
-                               error="HiGHS reported a solve error (injected by a test)")
+            return SolveReport(
+                "kSolveError (injected)",
+                Status.ERROR,
+                None,
+                None,
+                False,
+                0,
+                0.0,
+                error="HiGHS reported a solve error (injected by a test)",
+            )
         self.opt.config.time_limit = max(float(time_limit), 1e-3)
         self.opt.config.warmstart = warmstart
 
@@ -270,8 +293,16 @@ class HighsRunner:
         except (KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:  # a crash inside Pyomo/HiGHS is a solver error, reported as such
-            return SolveReport(f"exception: {type(exc).__name__}", Status.ERROR, None, None, False, 0,
-                               time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+            return SolveReport(
+                f"exception: {type(exc).__name__}",
+                Status.ERROR,
+                None,
+                None,
+                False,
+                0,
+                time.perf_counter() - t0,
+                error=f"{type(exc).__name__}: {exc}",
+            )
         return self._report(time.perf_counter() - t0)
 
     def _report(self, seconds: float) -> SolveReport:

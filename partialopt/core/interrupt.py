@@ -7,12 +7,13 @@ default meaning) that records the request; solvers poll :func:`requested` (the H
 its interrupt callbacks, search loops between nodes). Guards nest: the outermost one owns the
 handler and restores the previous one on exit.
 """
+
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 _state = {"depth": 0, "presses": 0}
 

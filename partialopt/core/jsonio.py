@@ -9,13 +9,15 @@
 - :class:`JsonFile`: ``to_json`` / ``from_json`` / ``save`` / ``load`` for every family's instance
   class (which defines ``to_dict`` / ``from_dict``).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InstanceError
 
@@ -58,9 +60,7 @@ def parse_json(raw: bytes | str, source: str, what: str = "JSON") -> Any:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InstanceError(
-            f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        raise InstanceError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise InstanceError(f"{source}: not valid {what} JSON (nested too deeply)") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts

@@ -8,14 +8,16 @@ runs. Adding a method is one function and one :class:`MethodSpec` line; adding a
 instance class with a ``schema`` tag, a result class following :class:`~.result.ResultBase`,
 and one :class:`Family` entry.
 """
+
 from __future__ import annotations
 
 import importlib
 import inspect
 import textwrap
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import NotApplicable, OptionError
 
@@ -25,8 +27,9 @@ def numpydoc_parameters(doc: str) -> dict[str, tuple[str, str]]:
     lines = doc.splitlines()
     out: dict[str, tuple[str, str]] = {}
     try:
-        i = next(n for n in range(len(lines) - 1)
-                 if lines[n].strip() == "Parameters" and set(lines[n + 1].strip()) == {"-"})
+        i = next(
+            n for n in range(len(lines) - 1) if lines[n].strip() == "Parameters" and set(lines[n + 1].strip()) == {"-"}
+        )
     except StopIteration:
         return out
     name: str | None = None
@@ -91,7 +94,7 @@ class MethodSpec:
         return "\n".join(lines)
 
     def why_not(self, instance: Any) -> str:
-        """"" when the method covers ``instance``, else the reason (``dp: ...``)."""
+        """ "" when the method covers ``instance``, else the reason (``dp: ...``)."""
         return load(self.supports)(instance) if self.supports else ""
 
 
@@ -118,8 +121,9 @@ class Family:
 
     def method(self, name: str) -> MethodSpec:
         if name not in self.methods:
-            raise OptionError(f"method: unknown method {name!r} of the {self.name} family "
-                              f"(choose from {sorted(self.methods)})")
+            raise OptionError(
+                f"method: unknown method {name!r} of the {self.name} family (choose from {sorted(self.methods)})"
+            )
         return self.methods[name]
 
 
@@ -143,16 +147,20 @@ class Registry:
         for fam in self.families.values():  # subclasses
             if isinstance(instance, fam.instance_class()):
                 return fam
-        raise OptionError(f"instance: expected an instance of {sorted(f.instance for f in self.families.values())}, "
-                          f"got {type(instance).__name__}")
+        raise OptionError(
+            f"instance: expected an instance of {sorted(f.instance for f in self.families.values())}, "
+            f"got {type(instance).__name__}"
+        )
 
     def family_of_schema(self, schema: Any) -> Family:
         """The family of an instance file's ``schema`` tag."""
         for fam in self.families.values():
             if fam.schema == schema:
                 return fam
-        raise OptionError(f"schema: unknown instance schema {schema!r} "
-                          f"(choose from {sorted(f.schema for f in self.families.values())})")
+        raise OptionError(
+            f"schema: unknown instance schema {schema!r} "
+            f"(choose from {sorted(f.schema for f in self.families.values())})"
+        )
 
     def family_of_result_schema(self, schema: Any) -> Family:
         for fam in self.families.values():
@@ -169,8 +177,9 @@ class Registry:
         accepted = spec.options()
         unknown = sorted(set(options) - set(accepted))
         if unknown:
-            raise OptionError(f"{spec.name}: unknown option {unknown[0]!r} "
-                              f"(accepted: {', '.join(sorted(accepted)) or 'none'})")
+            raise OptionError(
+                f"{spec.name}: unknown option {unknown[0]!r} (accepted: {', '.join(sorted(accepted)) or 'none'})"
+            )
         reason = spec.why_not(instance)
         if reason:
             raise NotApplicable(reason)

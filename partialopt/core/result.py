@@ -7,11 +7,13 @@ A family's result is a dataclass with at least the fields ``method``, ``status``
 (``"max"``: the scheduling model serves the most users; ``"min"``: the pulling models' delay)
 and implements :meth:`ResultBase.evaluate` with its family's evaluator.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .errors import InstanceError
 from .status import Status
@@ -74,8 +76,10 @@ class ResultBase:
         b = "-" if self.bound is None else f"{self.bound:g}"
         g = self.relative_gap()
         gtxt = "-" if g is None else f"{100 * g:.2f}%"
-        return (f"{self.method}: status={self.status} objective={self.objective:g} bound={b} gap={gtxt} "
-                f"time={self.wall_time:.3f}s")
+        return (
+            f"{self.method}: status={self.status} objective={self.objective:g} bound={b} gap={gtxt} "
+            f"time={self.wall_time:.3f}s"
+        )
 
     # -- JSON -------------------------------------------------------------------------------
     def payload(self) -> dict[str, Any]:  # pragma: no cover - every family overrides

@@ -13,6 +13,7 @@ after checking the answer (the linopy habit of keeping ``TerminationCondition`` 
 - ``error``: the solver failed; the reason is in ``stats["error"]``, and any incumbent returned
   was checked exactly by the family's evaluator.
 """
+
 from __future__ import annotations
 
 from enum import Enum

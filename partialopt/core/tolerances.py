@@ -18,6 +18,7 @@ instance built to sit at ``T (1 + TIME_RTOL)`` to the last bit can tell them apa
 :class:`~partialopt.arrays.ProblemArrays` caches ``T_tol = deadline_tol(T)`` and
 ``B_tol = budget_tol(B)``, so hot loops compare with one array lookup.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,11 +1,13 @@
 """Validation helpers shared by every family's instance classes: each checks one JSON value and
 raises :class:`~partialopt.core.errors.InstanceError` whose message starts with the field's path
 (``users[3].deadline: is NaN``)."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import InstanceError
 from .jsonio import json_type

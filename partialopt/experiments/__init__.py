@@ -7,6 +7,7 @@ on local processes or Ray, named sweeps for ``partialopt bench``, and analysis h
         df = run_sweep(Sweep(("general",), users=(8,), seeds=(0, 1), methods=("greedy", "milp")))
         print(add_reference(df).groupby("method")["gap_to_best"].mean())
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,17 +16,38 @@ from typing import Any
 # public name -> the module that defines it, imported on first access (PEP 562): the sweep names and
 # backends (``partialopt bench --help``) load without pandas
 _LAZY: dict[str, str] = {
-    "add_reference": "partialopt.experiments.analysis", "instance_key": "partialopt.experiments.analysis",
-    "pivot_means": "partialopt.experiments.analysis", "summarize": "partialopt.experiments.analysis",
-    "LABELS": "partialopt.experiments.instances", "PARAMETERS": "partialopt.experiments.instances",
-    "make_instance": "partialopt.experiments.instances", "shared_fraction": "partialopt.experiments.instances",
-    "SWEEPS": "partialopt.experiments.named", "named_sweep": "partialopt.experiments.named",
-    "BACKENDS": "partialopt.experiments.sweep", "Sweep": "partialopt.experiments.sweep",
-    "run_sweep": "partialopt.experiments.sweep", "run_task": "partialopt.experiments.sweep",
+    "add_reference": "partialopt.experiments.analysis",
+    "instance_key": "partialopt.experiments.analysis",
+    "pivot_means": "partialopt.experiments.analysis",
+    "summarize": "partialopt.experiments.analysis",
+    "LABELS": "partialopt.experiments.instances",
+    "PARAMETERS": "partialopt.experiments.instances",
+    "make_instance": "partialopt.experiments.instances",
+    "shared_fraction": "partialopt.experiments.instances",
+    "SWEEPS": "partialopt.experiments.named",
+    "named_sweep": "partialopt.experiments.named",
+    "BACKENDS": "partialopt.experiments.sweep",
+    "Sweep": "partialopt.experiments.sweep",
+    "run_sweep": "partialopt.experiments.sweep",
+    "run_task": "partialopt.experiments.sweep",
 }
 
-__all__ = ["Sweep", "run_sweep", "run_task", "BACKENDS", "make_instance", "shared_fraction", "PARAMETERS",
-           "LABELS", "add_reference", "summarize", "pivot_means", "instance_key", "SWEEPS", "named_sweep"]
+__all__ = [
+    "Sweep",
+    "run_sweep",
+    "run_task",
+    "BACKENDS",
+    "make_instance",
+    "shared_fraction",
+    "PARAMETERS",
+    "LABELS",
+    "add_reference",
+    "summarize",
+    "pivot_means",
+    "instance_key",
+    "SWEEPS",
+    "named_sweep",
+]
 
 
 def __getattr__(name: str) -> Any:

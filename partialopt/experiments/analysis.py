@@ -1,7 +1,8 @@
 """Tables from sweep results: gaps to the best proven bound, means and error bars over seeds."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,8 +12,21 @@ KEY = ["sweep", "preset", "users", "seed"]
 
 def instance_key(df: pd.DataFrame) -> list[str]:
     """Columns that identify one instance: sweep, preset, users, seed and the grid parameters."""
-    fixed = set(KEY) | {"method", "status", "objective", "served_fraction", "bound", "gap", "time_s",
-                        "shared_fraction", "note", "best_bound", "best_found", "proven", "gap_to_best"}
+    fixed = set(KEY) | {
+        "method",
+        "status",
+        "objective",
+        "served_fraction",
+        "bound",
+        "gap",
+        "time_s",
+        "shared_fraction",
+        "note",
+        "best_bound",
+        "best_found",
+        "proven",
+        "gap_to_best",
+    }
     return [c for c in df.columns if c in KEY or c not in fixed]
 
 
@@ -43,8 +57,9 @@ def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "objective") -> 
     return out
 
 
-def pivot_means(df: pd.DataFrame, x: str | Sequence[str], value: str = "objective",
-                hue: str = "method") -> pd.DataFrame:
+def pivot_means(
+    df: pd.DataFrame, x: str | Sequence[str], value: str = "objective", hue: str = "method"
+) -> pd.DataFrame:
     """Mean of ``value`` with ``x`` (one column or several) down and ``hue`` across (the table
     ``partialopt bench`` prints)."""
     xs = [x] if isinstance(x, str) else list(x)

@@ -13,10 +13,12 @@ Transforms apply to the generated instance (any preset):
 - ``total_bandwidth`` (``B``, Hz), ``load_bandwidth`` (``v``, bytes/s), ``tensor_overhead``
   (``alpha``, s), ``rate``, ``overlap``: server fields.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

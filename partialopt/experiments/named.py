@@ -5,9 +5,10 @@ puts on the x axis. ``small=True`` shrinks sizes so a sweep runs in seconds (tes
 ``local_search`` runs on a work budget (``max_evals`` candidate checks), not a clock, so the tables
 are reproducible on any machine.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .sweep import Sweep
 
@@ -22,22 +23,39 @@ def _seeds(n: int) -> tuple[int, ...]:
 def gaps(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
     """Heuristics, DP and baselines against the MILP on small instances (gap distributions)."""
     methods = ("milp", "dp", "greedy", "local_search", "no_sharing", "edf", "random")
-    return Sweep(("general", "backbone-deadlines", "backbone-common", "vision-mixed"),
-                 users=(6,) if small else (8, 10), seeds=_seeds(seeds), methods=methods,
-                 options={"milp": {"time_limit": 10.0 if small else 60.0, "threads": 1}, **LS},
-                 name="gaps"), "users"
+    return Sweep(
+        ("general", "backbone-deadlines", "backbone-common", "vision-mixed"),
+        users=(6,) if small else (8, 10),
+        seeds=_seeds(seeds),
+        methods=methods,
+        options={"milp": {"time_limit": 10.0 if small else 60.0, "threads": 1}, **LS},
+        name="gaps",
+    ), "users"
 
 
 def users(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
     """Task throughput against the number of users K (vision-frozen-bottom)."""
-    return Sweep(("vision-frozen-bottom",), users=(5, 10, 20) if small else (10, 20, 40, 80, 160),
-                 seeds=_seeds(seeds), methods=THROUGHPUT_METHODS, options=LS, name="users"), "users"
+    return Sweep(
+        ("vision-frozen-bottom",),
+        users=(5, 10, 20) if small else (10, 20, 40, 80, 160),
+        seeds=_seeds(seeds),
+        methods=THROUGHPUT_METHODS,
+        options=LS,
+        name="users",
+    ), "users"
 
 
 def _grid(name: str, param: str, values: tuple, small_values: tuple, preset: str = "vision-frozen-bottom"):
     def fn(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
-        return Sweep((preset,), users=(10,) if small else (40,), seeds=_seeds(seeds), methods=THROUGHPUT_METHODS,
-                     grid={param: small_values if small else values}, options=LS, name=name), param
+        return Sweep(
+            (preset,),
+            users=(10,) if small else (40,),
+            seeds=_seeds(seeds),
+            methods=THROUGHPUT_METHODS,
+            grid={param: small_values if small else values},
+            options=LS,
+            name=name,
+        ), param
 
     fn.__doc__ = f"Task throughput against {param} ({preset}, K = 40)."
     return fn

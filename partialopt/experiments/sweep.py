@@ -20,6 +20,7 @@ process handles it) and joined, a local Ray started by the sweep is shut down, a
 ``KeyboardInterrupt`` is re-raised: no partial table is returned and nothing is written to
 ``output``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,10 +28,11 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import NotApplicable
 from ..solve import METHODS, method_options, solve
@@ -88,9 +90,21 @@ class Sweep:
         """The instances to run, in the order rows are reported."""
         keys = list(self.grid)
         points = [dict(zip(keys, vals)) for vals in itertools.product(*(self.grid[k] for k in keys))] or [{}]
-        return [{"sweep": self.name, "preset": p, "users": int(k), "seed": int(s), "params": point,
-                 "methods": tuple(self.methods), "options": {m: dict(o) for m, o in self.options.items()}}
-                for p in self.presets for k in self.users for point in points for s in self.seeds]
+        return [
+            {
+                "sweep": self.name,
+                "preset": p,
+                "users": int(k),
+                "seed": int(s),
+                "params": point,
+                "methods": tuple(self.methods),
+                "options": {m: dict(o) for m, o in self.options.items()},
+            }
+            for p in self.presets
+            for k in self.users
+            for point in points
+            for s in self.seeds
+        ]
 
 
 def run_task(task: Mapping[str, Any]) -> list[dict]:
@@ -98,13 +112,20 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
     ``KeyboardInterrupt``). A method that raises :class:`NotApplicable` gives a ``refused`` row,
     any other exception an ``error`` row; a method that reports status ``interrupted`` (Ctrl-C
     caught inside a solver) ends the task: the remaining methods get no row."""
-    base = {"sweep": task["sweep"], "preset": task["preset"], "users": task["users"], "seed": task["seed"],
-            **task["params"]}
+    base = {
+        "sweep": task["sweep"],
+        "preset": task["preset"],
+        "users": task["users"],
+        "seed": task["seed"],
+        **task["params"],
+    }
     try:
         inst = make_instance(task["preset"], task["users"], task["seed"], task["params"])
     except Exception as exc:  # a bad point is a row, not a crashed sweep
-        return [{**base, "method": m, "status": "error", "note": f"instance: {type(exc).__name__}: {exc}"}
-                for m in task["methods"]]
+        return [
+            {**base, "method": m, "status": "error", "note": f"instance: {type(exc).__name__}: {exc}"}
+            for m in task["methods"]
+        ]
     share = shared_fraction(inst)
     rows = []
     for m in task["methods"]:
@@ -120,9 +141,18 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
         except Exception as exc:
             rows.append({**row, "status": "error", "note": f"{type(exc).__name__}: {exc}"})
             continue
-        rows.append({**row, "status": str(r.status), "objective": r.objective,
-                     "served_fraction": r.objective / inst.K, "bound": r.bound, "gap": r.gap,
-                     "time_s": r.wall_time, "note": ""})
+        rows.append(
+            {
+                **row,
+                "status": str(r.status),
+                "objective": r.objective,
+                "served_fraction": r.objective / inst.K,
+                "bound": r.bound,
+                "gap": r.gap,
+                "time_s": r.wall_time,
+                "note": "",
+            }
+        )
         if str(r.status) == "interrupted":
             break
     return rows
@@ -204,8 +234,13 @@ def _progress(iterable: Iterable | None, total: int, enabled: bool, desc: str):
     return tqdm(iterable, total=total, disable=not enabled, desc=desc, unit="inst")
 
 
-def run_sweep(sweep: Sweep, backend: str = "process", jobs: int | None = None, progress: bool = True,
-              output: str | Path | None = None) -> pd.DataFrame:
+def run_sweep(
+    sweep: Sweep,
+    backend: str = "process",
+    jobs: int | None = None,
+    progress: bool = True,
+    output: str | Path | None = None,
+) -> pd.DataFrame:
     """Run ``sweep`` and return its table (also written as CSV to ``output`` if given).
 
     ``backend``: ``"process"`` (local processes, ``jobs`` workers, default the CPU count),
@@ -233,8 +268,22 @@ def run_sweep(sweep: Sweep, backend: str = "process", jobs: int | None = None, p
         results = _run_processes(tasks, min(workers, len(tasks)), progress, sweep.name)
     else:
         results = _run_ray(tasks, jobs, progress, sweep.name)
-    columns = ["sweep", "preset", "users", "seed", *sweep.grid, "method", "status", "objective",
-               "served_fraction", "bound", "gap", "time_s", "shared_fraction", "note"]
+    columns = [
+        "sweep",
+        "preset",
+        "users",
+        "seed",
+        *sweep.grid,
+        "method",
+        "status",
+        "objective",
+        "served_fraction",
+        "bound",
+        "gap",
+        "time_s",
+        "shared_fraction",
+        "note",
+    ]
     df = pd.DataFrame([row for rows in results for row in rows]).reindex(columns=columns)
     if output is not None:
         Path(output).parent.mkdir(parents=True, exist_ok=True)

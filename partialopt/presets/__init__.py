@@ -21,10 +21,12 @@ Every preset is ``fn(users, seed, **options) -> Instance``. Realistic presets ta
 ``loading`` (``pinned | pageable | disk``) and ``frozen`` (the shared fraction of body blocks of
 their ``frozen_bottom`` families). Add a preset with one entry in :data:`PRESETS`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from ..instance import Instance
 from . import synthetic
@@ -33,17 +35,25 @@ from .calibration import Calibration, bundled, fit_loading
 from .finetune import STYLES, Family, family
 from .scenarios import FamilySpec, Radio, Scenario, build
 
-VISION_FAMILIES = (FamilySpec("resnet18", "frozen_bottom"), FamilySpec("resnet50", "frozen_bottom"),
-                   FamilySpec("vit_b_16", "frozen_bottom"))
+VISION_FAMILIES = (
+    FamilySpec("resnet18", "frozen_bottom"),
+    FamilySpec("resnet50", "frozen_bottom"),
+    FamilySpec("vit_b_16", "frozen_bottom"),
+)
 
 SCENARIOS: dict[str, Scenario] = {
     "vision-frozen-bottom": Scenario(VISION_FAMILIES, deadline=(0.03, 0.3), loading="pageable"),
     "vision-frozen-bottom-common": Scenario(VISION_FAMILIES, deadline=0.15, loading="pageable"),
-    "vision-mixed": Scenario((FamilySpec("resnet50", "mixed", 4), FamilySpec("vit_b_16", "mixed", 4)),
-                             deadline=(0.03, 0.3), loading="pageable"),
-    "llm-serving": Scenario((FamilySpec("llama_1.1b", "lora", 4), FamilySpec("llama_7b", "lora", 4),
-                             FamilySpec("bert_base", "head", 3)),
-                            deadline=(0.2, 2.0), loading="pinned"),
+    "vision-mixed": Scenario(
+        (FamilySpec("resnet50", "mixed", 4), FamilySpec("vit_b_16", "mixed", 4)),
+        deadline=(0.03, 0.3),
+        loading="pageable",
+    ),
+    "llm-serving": Scenario(
+        (FamilySpec("llama_1.1b", "lora", 4), FamilySpec("llama_7b", "lora", 4), FamilySpec("bert_base", "head", 3)),
+        deadline=(0.2, 2.0),
+        loading="pinned",
+    ),
 }
 
 
@@ -56,36 +66,63 @@ class Preset:
 
 
 def _scenario_preset(name: str) -> Callable[..., Instance]:
-    def fn(users: int, seed: int = 0, *, calibration=None, loading: str | None = None,
-           frozen: float | None = None) -> Instance:
+    def fn(
+        users: int, seed: int = 0, *, calibration=None, loading: str | None = None, frozen: float | None = None
+    ) -> Instance:
         sc = SCENARIOS[name]
         if loading is not None:
             sc = replace(sc, loading=loading)
         if frozen is not None:
             if not any(f.style == "frozen_bottom" for f in sc.families):
                 raise ValueError(f"frozen: preset {name!r} has no frozen_bottom family")
-            sc = replace(sc, families=tuple(replace(f, frozen=frozen) if f.style == "frozen_bottom" else f
-                                            for f in sc.families))
+            sc = replace(
+                sc, families=tuple(replace(f, frozen=frozen) if f.style == "frozen_bottom" else f for f in sc.families)
+            )
         return build(sc, users, seed, calibration)
 
     return fn
 
 
 PRESETS: dict[str, Preset] = {
-    "vision-frozen-bottom": Preset("vision-frozen-bottom", _scenario_preset("vision-frozen-bottom"),
-                                   "ResNet-18/50 + ViT-B/16, 3 tasks each, bottom half frozen; deadlines 30-300 ms", True),
-    "vision-frozen-bottom-common": Preset("vision-frozen-bottom-common", _scenario_preset("vision-frozen-bottom-common"),
-                                          "same families, one common deadline 150 ms (DP-exact class)", True),
-    "vision-mixed": Preset("vision-mixed", _scenario_preset("vision-mixed"),
-                           "ResNet-50 + ViT-B/16 fine-tuning trees, blocks shared at arbitrary depths", True),
-    "llm-serving": Preset("llm-serving", _scenario_preset("llm-serving"),
-                          "LLaMA-1.1B/7B with LoRA adapters + BERT-base heads; token prompts; 0.2-2 s", True),
-    "backbone-common": Preset("backbone-common", synthetic.backbone_common,
-                              "synthetic: 6 models in 2 clusters, common deadline", False),
-    "backbone-deadlines": Preset("backbone-deadlines", synthetic.backbone_deadlines,
-                                 "synthetic: 6 models in 2 clusters, per-user deadlines, binding budget", False),
-    "general": Preset("general", synthetic.general_sharing,
-                      "synthetic: 6 models sharing random blocks, per-user deadlines, binding budget", False),
+    "vision-frozen-bottom": Preset(
+        "vision-frozen-bottom",
+        _scenario_preset("vision-frozen-bottom"),
+        "ResNet-18/50 + ViT-B/16, 3 tasks each, bottom half frozen; deadlines 30-300 ms",
+        True,
+    ),
+    "vision-frozen-bottom-common": Preset(
+        "vision-frozen-bottom-common",
+        _scenario_preset("vision-frozen-bottom-common"),
+        "same families, one common deadline 150 ms (DP-exact class)",
+        True,
+    ),
+    "vision-mixed": Preset(
+        "vision-mixed",
+        _scenario_preset("vision-mixed"),
+        "ResNet-50 + ViT-B/16 fine-tuning trees, blocks shared at arbitrary depths",
+        True,
+    ),
+    "llm-serving": Preset(
+        "llm-serving",
+        _scenario_preset("llm-serving"),
+        "LLaMA-1.1B/7B with LoRA adapters + BERT-base heads; token prompts; 0.2-2 s",
+        True,
+    ),
+    "backbone-common": Preset(
+        "backbone-common", synthetic.backbone_common, "synthetic: 6 models in 2 clusters, common deadline", False
+    ),
+    "backbone-deadlines": Preset(
+        "backbone-deadlines",
+        synthetic.backbone_deadlines,
+        "synthetic: 6 models in 2 clusters, per-user deadlines, binding budget",
+        False,
+    ),
+    "general": Preset(
+        "general",
+        synthetic.general_sharing,
+        "synthetic: 6 models sharing random blocks, per-user deadlines, binding budget",
+        False,
+    ),
 }
 
 
@@ -104,6 +141,23 @@ def generate(preset: str, users: int, seed: int = 0, **options: Any) -> Instance
     return inst.replace(meta={**inst.meta, "preset": preset})
 
 
-__all__ = ["PRESETS", "Preset", "SCENARIOS", "generate", "Scenario", "FamilySpec", "Radio", "build",
-           "ARCHITECTURES", "Architecture", "BlockSpec", "architecture", "STYLES", "Family", "family",
-           "Calibration", "bundled", "fit_loading"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "SCENARIOS",
+    "generate",
+    "Scenario",
+    "FamilySpec",
+    "Radio",
+    "build",
+    "ARCHITECTURES",
+    "Architecture",
+    "BlockSpec",
+    "architecture",
+    "STYLES",
+    "Family",
+    "family",
+    "Calibration",
+    "bundled",
+    "fit_loading",
+]

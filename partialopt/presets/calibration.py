@@ -11,6 +11,7 @@ the fits. The bundled one (:func:`bundled`) comes from ``partialopt/data/gpu_pro
 ``partialopt profile`` writes the same thing for the local GPU as JSON
 (``"schema": "partialopt/calibration@1"``), which :func:`load` reads back.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,8 @@ class LoadingFit:
     """``t = alpha * n_tensors + bytes / v`` for one source, with its goodness of fit."""
 
     source: str
-    alpha: float          # s per tensor (SPEC's ``alpha`` = ``tensor_overhead``)
-    v: float              # bytes/s (SPEC's ``v`` = ``load_bandwidth``)
+    alpha: float  # s per tensor (SPEC's ``alpha`` = ``tensor_overhead``)
+    v: float  # bytes/s (SPEC's ``v`` = ``load_bandwidth``)
     r2: float
     median_rel_error: float
     n_rows: int
@@ -91,11 +92,21 @@ class Calibration:
 
     def to_json(self) -> str:
         def records(df: pd.DataFrame) -> list[dict]:
-            return [{k: (None if (isinstance(v, float) and np.isnan(v)) else v) for k, v in r.items()}
-                    for r in df.to_dict(orient="records")]
+            return [
+                {k: (None if (isinstance(v, float) and np.isnan(v)) else v) for k, v in r.items()}
+                for r in df.to_dict(orient="records")
+            ]
 
-        return json.dumps({"schema": SCHEMA, "device": self.device, "extra": self.extra,
-                           "blocks": records(self.blocks), "models": records(self.models)}, indent=1)
+        return json.dumps(
+            {
+                "schema": SCHEMA,
+                "device": self.device,
+                "extra": self.extra,
+                "blocks": records(self.blocks),
+                "models": records(self.models),
+            },
+            indent=1,
+        )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json())

@@ -20,11 +20,12 @@ Styles:
   earlier task (chosen at random, seeded) and retrains a random ``retrain`` fraction of the body
   blocks at arbitrary depths, so blocks are shared at arbitrary positions.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
-from typing import Sequence
 
 import numpy as np
 
@@ -33,11 +34,29 @@ from .architectures import Architecture, BlockSpec, Tensor, architecture
 STYLES = ("frozen_bottom", "head", "lora", "mixed")
 
 # Default task lists (name, number of classes; None keeps the pretrained head).
-VISION_TASKS = [("pets", 37), ("flowers", 102), ("food", 101), ("cifar100", 100), ("cars", 196),
-                ("aircraft", 100), ("dtd", 47), ("cub", 200), ("eurosat", 10), ("svhn", 10)]
+VISION_TASKS = [
+    ("pets", 37),
+    ("flowers", 102),
+    ("food", 101),
+    ("cifar100", 100),
+    ("cars", 196),
+    ("aircraft", 100),
+    ("dtd", 47),
+    ("cub", 200),
+    ("eurosat", 10),
+    ("svhn", 10),
+]
 TEXT_TASKS = [("sst2", 2), ("mnli", 3), ("qnli", 2), ("qqp", 2), ("rte", 2), ("cola", 2), ("mrpc", 2), ("stsb", 1)]
-LLM_TASKS = [("chat", None), ("code", None), ("math", None), ("summarize", None), ("translate", None),
-             ("sql", None), ("medical", None), ("legal", None)]
+LLM_TASKS = [
+    ("chat", None),
+    ("code", None),
+    ("math", None),
+    ("summarize", None),
+    ("translate", None),
+    ("sql", None),
+    ("medical", None),
+    ("legal", None),
+]
 
 
 @dataclass(frozen=True)
@@ -64,18 +83,22 @@ class Family:
 
 def default_tasks(arch: Architecture, n: int) -> list[tuple[str, int | None]]:
     pool = {"cnn": VISION_TASKS, "vit": VISION_TASKS, "encoder": TEXT_TASKS, "decoder": LLM_TASKS}[arch.family]
-    return [(pool[i % len(pool)][0] + ("" if i < len(pool) else f"{i // len(pool)}"), pool[i % len(pool)][1])
-            for i in range(n)]
+    return [
+        (pool[i % len(pool)][0] + ("" if i < len(pool) else f"{i // len(pool)}"), pool[i % len(pool)][1])
+        for i in range(n)
+    ]
 
 
 def lora_adapter(arch: Architecture, rank: int, name: str) -> BlockSpec:
     """One adapter block: ``A``/``B`` for each LoRA target of every body layer."""
     tensors: list[Tensor] = []
     macs = 0.0
-    for li, b in enumerate(x for x in arch.blocks if x.role == "body"):
+    for b in (x for x in arch.blocks if x.role == "body"):
         for ti, (d_in, d_out) in enumerate(arch.lora_targets):
-            tensors += [Tensor(f"{b.name}.lora{ti}.A", (rank, d_in), arch.dtype),
-                        Tensor(f"{b.name}.lora{ti}.B", (d_out, rank), arch.dtype)]
+            tensors += [
+                Tensor(f"{b.name}.lora{ti}.A", (rank, d_in), arch.dtype),
+                Tensor(f"{b.name}.lora{ti}.B", (d_out, rank), arch.dtype),
+            ]
             macs += arch.seq_len * rank * (d_in + d_out)
     return BlockSpec(name, tuple(tensors), macs, "adapter")
 

@@ -18,11 +18,12 @@ With ``rate="fixed_snr"`` a user's SNR is its received SNR over the whole band `
 Requests pick a model by a Zipf law over the models (exponent ``zipf``; 0 = uniform).
 Deadlines: a ``(lo, hi)`` range in seconds (per user, uniform) or one number (a common deadline).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -85,22 +86,37 @@ def inference_times(fams: Sequence[Family], cal: Calibration) -> tuple[dict[str,
         ref_name = arch.name if cal.inference_time(arch.name) is not None else arch.reference
         t_ref = cal.inference_time(ref_name) if ref_name else None
         if t_ref is None:
-            raise ValueError(f"calibration: no measured inference time for {arch.name} or its reference "
-                             f"{arch.reference!r} in {cal.origin or cal.device}")
+            raise ValueError(
+                f"calibration: no measured inference time for {arch.name} or its reference "
+                f"{arch.reference!r} in {cal.origin or cal.device}"
+            )
         ref_macs = architecture(ref_name).macs
         for m in fam.models:
             e[m.id] = t_ref * m.macs / ref_macs
             same = ref_name == arch.name and abs(m.macs - ref_macs) <= 1e-12 * ref_macs
-            src[m.id] = (f"measured:{ref_name}" if same else f"macs-scaled from measured {ref_name}")
+            src[m.id] = f"measured:{ref_name}" if same else f"macs-scaled from measured {ref_name}"
     return e, src
 
 
-def build_families(specs: Sequence[FamilySpec], rng: np.random.Generator, cal: Calibration
-                   ) -> tuple[list[Family], tuple[Block, ...], dict[str, float], dict[str, str]]:
+def build_families(
+    specs: Sequence[FamilySpec], rng: np.random.Generator, cal: Calibration
+) -> tuple[list[Family], tuple[Block, ...], dict[str, float], dict[str, str]]:
     """The families of ``specs`` (each seeded from ``rng``), their blocks (shared blocks once) and
     their models' inference times with where each came from (:func:`inference_times`)."""
-    fams = [family(f.arch, f.style, f.tasks, frozen=f.frozen, lora_rank=f.lora_rank, retrain=f.retrain,
-                   base=f.base, name=f.name, seed=int(rng.integers(2**31))) for f in specs]
+    fams = [
+        family(
+            f.arch,
+            f.style,
+            f.tasks,
+            frozen=f.frozen,
+            lora_rank=f.lora_rank,
+            retrain=f.retrain,
+            base=f.base,
+            name=f.name,
+            seed=int(rng.integers(2**31)),
+        )
+        for f in specs
+    ]
     names = [f.name for f in fams]
     if len(set(names)) != len(names):
         raise ValueError(f"families: two families share a name {names}; give them distinct name=")
@@ -110,8 +126,9 @@ def build_families(specs: Sequence[FamilySpec], rng: np.random.Generator, cal: C
     return fams, blocks, e, src
 
 
-def build(scenario: Scenario, users: int, seed: int = 0,
-          calibration: Calibration | str | Path | None = None) -> Instance:
+def build(
+    scenario: Scenario, users: int, seed: int = 0, calibration: Calibration | str | Path | None = None
+) -> Instance:
     """A seeded instance of ``scenario`` with ``users`` users."""
     if users < 1:
         raise ValueError(f"users: must be >= 1, got {users}")
@@ -140,8 +157,11 @@ def build(scenario: Scenario, users: int, seed: int = 0,
     p = p / p.sum()
     choice = rng.choice(n_models, size=users, p=p)
     r = np.sqrt(rng.uniform((radio.min_distance / radio.cell_radius) ** 2, 1.0, users)) * radio.cell_radius
-    gain = path_loss_gain(r) * 10 ** (-rng.normal(0.0, radio.shadowing_db, users) / 10) if radio.shadowing_db \
+    gain = (
+        path_loss_gain(r) * 10 ** (-rng.normal(0.0, radio.shadowing_db, users) / 10)
+        if radio.shadowing_db
         else path_loss_gain(r)
+    )
     snr_at = radio.power * gain / (10 ** (radio.noise_psd_dbm / 10) / 1000 * radio.total_bandwidth)
     out: list[User] = []
     for k in range(users):
@@ -152,20 +172,35 @@ def build(scenario: Scenario, users: int, seed: int = 0,
             bits = float(rng.uniform(*radio.image_kb) * 8e3)
         T = float(dl) if not isinstance(dl, tuple) else float(rng.uniform(*dl))
         if T <= m.inference_time:
-            raise InstanceError(f"deadline: {T:g} s is not above model {m.id}'s inference time "
-                                f"{m.inference_time:g} s; raise the deadline range")
+            raise InstanceError(
+                f"deadline: {T:g} s is not above model {m.id}'s inference time "
+                f"{m.inference_time:g} s; raise the deadline range"
+            )
         if scenario.rate == "shannon":
             out.append(User(f"u{k}", m.id, bits, T, power=radio.power, gain=float(gain[k])))
         else:
             out.append(User(f"u{k}", m.id, bits, T, snr=float(snr_at[k])))
-    server = Server(load_bandwidth=fit.v, tensor_overhead=fit.alpha, total_bandwidth=radio.total_bandwidth,
-                    noise_psd=10 ** (radio.noise_psd_dbm / 10) / 1000, rate=scenario.rate,
-                    overlap=scenario.overlap, initial_model=None)
+    server = Server(
+        load_bandwidth=fit.v,
+        tensor_overhead=fit.alpha,
+        total_bandwidth=radio.total_bandwidth,
+        noise_psd=10 ** (radio.noise_psd_dbm / 10) / 1000,
+        rate=scenario.rate,
+        overlap=scenario.overlap,
+        initial_model=None,
+    )
     meta = {
-        "generator": "presets.scenarios.build", "seed": seed,
+        "generator": "presets.scenarios.build",
+        "seed": seed,
         "scenario": _jsonable(asdict(scenario)),
-        "calibration": {"device": cal.device, "origin": cal.origin, "source": fit.source, "alpha": fit.alpha,
-                        "v": fit.v, "r2": fit.r2},
+        "calibration": {
+            "device": cal.device,
+            "origin": cal.origin,
+            "source": fit.source,
+            "alpha": fit.alpha,
+            "v": fit.v,
+            "r2": fit.r2,
+        },
         "inference_source": e_src,
     }
     return Instance(server, blocks, models, tuple(out), meta=meta)

@@ -15,6 +15,7 @@ Names load lazily (PEP 562): ``import partialopt.pulling.instance`` (the data la
 ``formulations.pulling`` imports) loads neither the methods (Pyomo) nor the presets nor the
 online learner.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -49,10 +50,30 @@ _SUBMODULES: dict[str, str] = {
     "split": "partialopt.pulling.split",
 }
 
-__all__ = ["Cloudlet", "PullModel", "RequestGroup", "PullingInstance", "PullingSolution", "PullingEvaluation",
-           "evaluate_pulling", "pull_bytes", "PullingResult", "PULLING_METHODS", "solve_pulling", "ilp",
-           "randomized_rounding", "most_popular", "no_sharing", "assign", "lp_relaxation", "online_bandit",
-           "OnlineResult", "candidate_arms", "zoo_instance", "split"]
+__all__ = [
+    "Cloudlet",
+    "PullModel",
+    "RequestGroup",
+    "PullingInstance",
+    "PullingSolution",
+    "PullingEvaluation",
+    "evaluate_pulling",
+    "pull_bytes",
+    "PullingResult",
+    "PULLING_METHODS",
+    "solve_pulling",
+    "ilp",
+    "randomized_rounding",
+    "most_popular",
+    "no_sharing",
+    "assign",
+    "lp_relaxation",
+    "online_bandit",
+    "OnlineResult",
+    "candidate_arms",
+    "zoo_instance",
+    "split",
+]
 
 
 def __getattr__(name: str) -> Any:

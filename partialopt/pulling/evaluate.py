@@ -14,6 +14,7 @@ eligibility (``tau_m = tau_r``, ``acc_m >= A_r``), ``z_{r,c,m} > 0`` only for pl
 ``sharing=False`` judges the system without parameter sharing: every placed model is pulled and
 stored in full (``sum_{m in x_c} S_m``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,14 +50,15 @@ def pull_bytes(inst: PullingInstance, models: tuple[str, ...] | list[str], shari
     return float(sum(inst.model_sizes[inst.model_index[m]] for m in models))
 
 
-def evaluate_pulling(inst: PullingInstance, sol: PullingSolution, sharing: bool = True,
-                     tol: float = TOL) -> PullingEvaluation:
+def evaluate_pulling(
+    inst: PullingInstance, sol: PullingSolution, sharing: bool = True, tol: float = TOL
+) -> PullingEvaluation:
     """Objective and constraint check of ``sol`` (see the module docstring)."""
     midx, gidx = inst.model_index, inst.group_index
     viol: list[str] = []
     pull = 0.0
     storage: dict[str, float] = {}
-    for c, cl in enumerate(inst.cloudlets):
+    for cl in inst.cloudlets:
         placed = tuple(sol.placement.get(cl.id, ()))
         for m in placed:
             if m not in midx:
@@ -83,8 +85,10 @@ def evaluate_pulling(inst: PullingInstance, sol: PullingSolution, sharing: bool 
             continue
         ri, ci, mi = gidx[r], inst.cloudlet_index[c], midx[m]
         if mi not in inst.eligible[ri]:
-            viol.append(f"assignment[{r},{c},{m}]: model {m} does not serve task {inst.groups[ri].task!r} "
-                        f"at accuracy >= {inst.groups[ri].min_accuracy:g}")
+            viol.append(
+                f"assignment[{r},{c},{m}]: model {m} does not serve task {inst.groups[ri].task!r} "
+                f"at accuracy >= {inst.groups[ri].min_accuracy:g}"
+            )
         if m not in sol.placement.get(c, ()):
             viol.append(f"assignment[{r},{c},{m}]: model {m} is not placed at {c}")
         g = inst.groups[ri]

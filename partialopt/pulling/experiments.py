@@ -7,9 +7,10 @@
 - :func:`regret_curve`: the online method's cumulative regret per frame;
 - :func:`split_table`: the authors' variant (``split``) with and without common knowledge.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,23 @@ from .online import online_bandit
 from .presets import zoo_instance
 
 METHODS = ("ilp", "randomized_rounding", "most_popular", "no_sharing")
-LABELS = {"storage_scale": "cloudlet storage (x preset Q_c)", "n_groups": "number of request groups",
-          "total": "total delay (s per frame)", "ratio": "rounding / ILP optimum", "frame": "frame t"}
+LABELS = {
+    "storage_scale": "cloudlet storage (x preset Q_c)",
+    "n_groups": "number of request groups",
+    "total": "total delay (s per frame)",
+    "ratio": "rounding / ILP optimum",
+    "frame": "frame t",
+}
 
 
-def delay_sweep(param: str, values: Sequence, seeds: Sequence[int] = (0, 1, 2), methods: Sequence[str] = METHODS,
-                n_cloudlets: int = 4, n_groups: int = 12) -> pd.DataFrame:
+def delay_sweep(
+    param: str,
+    values: Sequence,
+    seeds: Sequence[int] = (0, 1, 2),
+    methods: Sequence[str] = METHODS,
+    n_cloudlets: int = 4,
+    n_groups: int = 12,
+) -> pd.DataFrame:
     """One row per (value, seed, method): total, pull and serve delay, status, time."""
     if param not in ("storage_scale", "n_groups"):
         raise ValueError(f"param: choose storage_scale or n_groups, got {param!r}")
@@ -42,14 +54,30 @@ def delay_sweep(param: str, values: Sequence, seeds: Sequence[int] = (0, 1, 2), 
                 # "without sharing the optimal delay is x % higher"; r.objective is on the real system
                 sharing = r.sharing and m != "no_sharing"
                 ev = evaluate_pulling(inst, r.solution, sharing=sharing)
-                rows.append({param: v, "seed": seed, "method": m, "sharing": sharing, "status": r.status,
-                             "total": ev.total, "pull": ev.pull_delay, "serve": ev.serve_delay,
-                             "bound": r.bound, "time_s": r.wall_time})
+                rows.append(
+                    {
+                        param: v,
+                        "seed": seed,
+                        "method": m,
+                        "sharing": sharing,
+                        "status": r.status,
+                        "total": ev.total,
+                        "pull": ev.pull_delay,
+                        "serve": ev.serve_delay,
+                        "bound": r.bound,
+                        "time_s": r.wall_time,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def rounding_ratios(instance_seeds: Sequence[int] = range(5), rounding_seeds: Sequence[int] = range(20),
-                    samples: Sequence[int] = (1, 10), n_cloudlets: int = 4, n_groups: int = 12) -> pd.DataFrame:
+def rounding_ratios(
+    instance_seeds: Sequence[int] = range(5),
+    rounding_seeds: Sequence[int] = range(20),
+    samples: Sequence[int] = (1, 10),
+    n_cloudlets: int = 4,
+    n_groups: int = 12,
+) -> pd.DataFrame:
     """Rounding's total delay / the ILP optimum (and / the LP bound) per instance and seed."""
     rows = []
     for i in instance_seeds:
@@ -58,9 +86,19 @@ def rounding_ratios(instance_seeds: Sequence[int] = range(5), rounding_seeds: Se
         for s in rounding_seeds:
             for n in samples:
                 r = solve_pulling(inst, "randomized_rounding", seed=s, samples=n)
-                rows.append({"instance": i, "seed": s, "samples": n, "ilp": opt.objective, "rounding": r.objective,
-                             "lp": r.bound, "ratio": r.objective / opt.objective, "ratio_to_lp": r.objective / r.bound,
-                             "ilp_status": opt.status})
+                rows.append(
+                    {
+                        "instance": i,
+                        "seed": s,
+                        "samples": n,
+                        "ilp": opt.objective,
+                        "rounding": r.objective,
+                        "lp": r.bound,
+                        "ratio": r.objective / opt.objective,
+                        "ratio_to_lp": r.objective / r.bound,
+                        "ilp_status": opt.status,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -68,12 +106,21 @@ def regret_curve(seed: int = 0, frames: int = 3000, n_cloudlets: int = 4, n_grou
     """Frame, cumulative regret, average regret and normalised regret of one online run."""
     run = online_bandit(zoo_instance(n_cloudlets, n_groups, seed=seed), frames=frames, seed=seed)
     t = np.arange(1, frames + 1)
-    return pd.DataFrame({"seed": seed, "frame": t, "regret": run.regret, "avg_regret": run.regret / t,
-                         "normalized": run.regret / np.cumsum(run.scale), "played": run.played})
+    return pd.DataFrame(
+        {
+            "seed": seed,
+            "frame": t,
+            "regret": run.regret,
+            "avg_regret": run.regret / t,
+            "normalized": run.regret / np.cumsum(run.scale),
+            "played": run.played,
+        }
+    )
 
 
-def split_table(seeds: Sequence[int] = range(5), n_cloudlets: int = 8, n_requests: int = 30,
-                samples: int = 5) -> pd.DataFrame:
+def split_table(
+    seeds: Sequence[int] = range(5), n_cloudlets: int = 8, n_requests: int = 30, samples: int = 5
+) -> pd.DataFrame:
     """Variant ``split`` on the EUA-style preset: the ILP with and without common knowledge, and
     LP sampling (mean of ``samples`` seeds) per instance."""
     from ..split import eua_instance, split_ilp, split_lp_sampling
@@ -83,9 +130,17 @@ def split_table(seeds: Sequence[int] = range(5), n_cloudlets: int = 8, n_request
         inst = eua_instance(n_cloudlets, n_requests, seed=s)
         a, b = split_ilp(inst), split_ilp(inst, sharing=False)
         lp = [split_lp_sampling(inst, seed=k).objective for k in range(samples)]
-        rows.append({"seed": s, "ilp": a.objective, "ilp_status": a.status, "ilp_no_sharing": b.objective,
-                     "lp_sampling_mean": float(np.mean(lp)), "no_sharing / ilp": b.objective / a.objective,
-                     "lp_sampling / ilp": float(np.mean(lp)) / a.objective})
+        rows.append(
+            {
+                "seed": s,
+                "ilp": a.objective,
+                "ilp_status": a.status,
+                "ilp_no_sharing": b.objective,
+                "lp_sampling_mean": float(np.mean(lp)),
+                "no_sharing / ilp": b.objective / a.objective,
+                "lp_sampling / ilp": float(np.mean(lp)) / a.objective,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -97,9 +152,17 @@ def split_online_table(seeds: Sequence[int] = range(5), frames: int = 3000) -> p
     for s in seeds:
         run = split_online_ts(eua_instance(8, 30, seed=s), frames=frames, seed=s)
         T = len(run.regret)
-        rows.append({"seed": s, "frames": T, "regret": run.regret[-1], "oracle_loss": run.stats["oracle_loss"],
-                     "regret / oracle": run.regret[-1] / run.stats["oracle_loss"],
-                     "avg_regret_T/4": run.regret[T // 4 - 1] / (T // 4), "avg_regret_T": run.regret[-1] / T})
+        rows.append(
+            {
+                "seed": s,
+                "frames": T,
+                "regret": run.regret[-1],
+                "oracle_loss": run.stats["oracle_loss"],
+                "regret / oracle": run.regret[-1] / run.stats["oracle_loss"],
+                "avg_regret_T/4": run.regret[T // 4 - 1] / (T // 4),
+                "avg_regret_T": run.regret[-1] / T,
+            }
+        )
     return pd.DataFrame(rows)
 
 

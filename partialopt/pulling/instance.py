@@ -6,11 +6,13 @@ scheduling :class:`~partialopt.instance.Model`'s block list plus a task type ``t
 accuracy ``acc_m``. Every object is validated on construction; errors name the field
 (``groups[2].min_accuracy: ...``). JSON: ``"schema": "partialopt/pulling@1"``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -182,15 +184,17 @@ class PullingInstance(JsonFile):
     @cached_property
     def eligible(self) -> list[list[int]]:
         """Per group r, the models m with ``tau_m = tau_r`` and ``acc_m >= A_r``."""
-        return [[i for i, m in enumerate(self.models) if m.task == g.task and m.accuracy >= g.min_accuracy]
-                for g in self.groups]
+        return [
+            [i for i, m in enumerate(self.models) if m.task == g.task and m.accuracy >= g.min_accuracy]
+            for g in self.groups
+        ]
 
     def unit_cost(self, r: int, c: int, m: int) -> float:
         """Delay of one request of group r served by model m at cloudlet c: ``D_r h_{o_r,c} + e_m``."""
         g = self.groups[r]
         return g.data_bits * self.h[self.cloudlet_index[g.origin], c] + self.models[m].inference_time
 
-    def replace(self, **changes: Any) -> "PullingInstance":
+    def replace(self, **changes: Any) -> PullingInstance:
         kw = {k: getattr(self, k) for k in ("blocks", "models", "cloudlets", "groups", "transfer", "meta")}
         kw.update(changes)
         return PullingInstance(**kw)
@@ -200,13 +204,32 @@ class PullingInstance(JsonFile):
         d: dict[str, Any] = {
             "schema": SCHEMA,
             "blocks": [{"id": b.id, "bytes": b.bytes, "tensors": b.tensors} for b in self.blocks],
-            "models": [{"id": m.id, "blocks": list(m.blocks), "task": m.task, "accuracy": m.accuracy,
-                        "inference_time": m.inference_time} for m in self.models],
-            "cloudlets": [{"id": c.id, "storage": c.storage, "compute": c.compute, "pull_rate": c.pull_rate}
-                          for c in self.cloudlets],
-            "groups": [{"id": g.id, "origin": g.origin, "task": g.task, "demand": g.demand,
-                        "data_bits": g.data_bits, "min_accuracy": g.min_accuracy, "penalty": g.penalty}
-                       for g in self.groups],
+            "models": [
+                {
+                    "id": m.id,
+                    "blocks": list(m.blocks),
+                    "task": m.task,
+                    "accuracy": m.accuracy,
+                    "inference_time": m.inference_time,
+                }
+                for m in self.models
+            ],
+            "cloudlets": [
+                {"id": c.id, "storage": c.storage, "compute": c.compute, "pull_rate": c.pull_rate}
+                for c in self.cloudlets
+            ],
+            "groups": [
+                {
+                    "id": g.id,
+                    "origin": g.origin,
+                    "task": g.task,
+                    "demand": g.demand,
+                    "data_bits": g.data_bits,
+                    "min_accuracy": g.min_accuracy,
+                    "penalty": g.penalty,
+                }
+                for g in self.groups
+            ],
             "transfer": [list(row) for row in self.transfer],
         }
         if self.meta:
@@ -214,7 +237,7 @@ class PullingInstance(JsonFile):
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "PullingInstance":
+    def from_dict(cls, d: Mapping[str, Any]) -> PullingInstance:
         if not isinstance(d, Mapping):
             raise InstanceError(f"instance: expected a JSON object, got {type(d).__name__}")
         if d.get("schema") != SCHEMA:
@@ -222,17 +245,36 @@ class PullingInstance(JsonFile):
         for key in ("blocks", "models", "cloudlets", "groups", "transfer"):
             if key not in d:
                 raise InstanceError(f"{key}: missing field")
-        blocks = [build_record(Block, f"blocks[{i}]", b, required=("id", "bytes")) for i, b in enumerate(json_list("blocks", d["blocks"]))]
-        models = [build_record(PullModel, f"models[{i}]", m, required=("id", "blocks", "task", "accuracy", "inference_time"))
-                  for i, m in enumerate(json_list("models", d["models"]))]
-        cloudlets = [build_record(Cloudlet, f"cloudlets[{i}]", c, required=("id", "storage", "compute", "pull_rate"))
-                     for i, c in enumerate(json_list("cloudlets", d["cloudlets"]))]
-        groups = [build_record(RequestGroup, f"groups[{i}]", g,
-                         required=("id", "origin", "task", "demand", "data_bits", "min_accuracy", "penalty"))
-                  for i, g in enumerate(json_list("groups", d["groups"]))]
+        blocks = [
+            build_record(Block, f"blocks[{i}]", b, required=("id", "bytes"))
+            for i, b in enumerate(json_list("blocks", d["blocks"]))
+        ]
+        models = [
+            build_record(PullModel, f"models[{i}]", m, required=("id", "blocks", "task", "accuracy", "inference_time"))
+            for i, m in enumerate(json_list("models", d["models"]))
+        ]
+        cloudlets = [
+            build_record(Cloudlet, f"cloudlets[{i}]", c, required=("id", "storage", "compute", "pull_rate"))
+            for i, c in enumerate(json_list("cloudlets", d["cloudlets"]))
+        ]
+        groups = [
+            build_record(
+                RequestGroup,
+                f"groups[{i}]",
+                g,
+                required=("id", "origin", "task", "demand", "data_bits", "min_accuracy", "penalty"),
+            )
+            for i, g in enumerate(json_list("groups", d["groups"]))
+        ]
         transfer = json_list("transfer", d["transfer"])
-        return cls(tuple(blocks), tuple(models), tuple(cloudlets), tuple(groups),
-                   tuple(tuple(json_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)), dict(d.get("meta") or {}))
+        return cls(
+            tuple(blocks),
+            tuple(models),
+            tuple(cloudlets),
+            tuple(groups),
+            tuple(tuple(json_list(f"transfer[{i}]", row)) for i, row in enumerate(transfer)),
+            dict(d.get("meta") or {}),
+        )
 
 
 @dataclass
@@ -246,6 +288,9 @@ class PullingSolution:
     assignment: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"placement": {c: list(ms) for c, ms in self.placement.items()},
-                "assignment": [{"group": r, "cloudlet": c, "model": m, "fraction": f}
-                               for (r, c, m), f in self.assignment.items()]}
+        return {
+            "placement": {c: list(ms) for c, ms in self.placement.items()},
+            "assignment": [
+                {"group": r, "cloudlet": c, "model": m, "fraction": f} for (r, c, m), f in self.assignment.items()
+            ],
+        }

@@ -9,11 +9,13 @@ returns the best checked incumbent (at worst the always-feasible placement of no
 request served by the data center) with a valid lower bound and the status; the LPs inside the
 heuristics raise :class:`~partialopt.core.errors.SolverError` when HiGHS fails.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pyomo.environ as pyo
@@ -22,10 +24,10 @@ from formulations import pulling as form
 
 from ..core import interrupt
 from ..core.errors import InstanceError, SolverError
-from ..core.result import ResultBase, gap
-from ..core.validation import finite_number, flag, json_object
 from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
+from ..core.result import ResultBase, gap
 from ..core.status import STATUSES, Status
+from ..core.validation import finite_number, flag, json_object
 from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
 from .instance import PullingInstance
 
@@ -56,14 +58,32 @@ class PullingResult(ResultBase):
         return evaluate_pulling(inst, self.solution, sharing=self.sharing)
 
     def payload(self) -> dict[str, Any]:
-        return {"method": self.method, "status": str(self.status), "objective": self.objective, "bound": self.bound,
-                "gap": self.gap, "wall_time": self.wall_time, "sharing": self.sharing, **self.solution.to_dict(),
-                "stats": self.stats}
+        return {
+            "method": self.method,
+            "status": str(self.status),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "wall_time": self.wall_time,
+            "sharing": self.sharing,
+            **self.solution.to_dict(),
+            "stats": self.stats,
+        }
 
     @classmethod
-    def from_payload(cls, d: Mapping[str, Any]) -> "PullingResult":
-        known = {"method", "status", "objective", "bound", "gap", "wall_time", "sharing", "placement",
-                 "assignment", "stats"}
+    def from_payload(cls, d: Mapping[str, Any]) -> PullingResult:
+        known = {
+            "method",
+            "status",
+            "objective",
+            "bound",
+            "gap",
+            "wall_time",
+            "sharing",
+            "placement",
+            "assignment",
+            "stats",
+        }
         unknown = sorted(set(d) - known)
         if unknown:
             raise InstanceError(f"{unknown[0]}: unknown field (a pulling result has {sorted(known)})")
@@ -73,13 +93,17 @@ class PullingResult(ResultBase):
         status = d.get("status", "feasible")
         if status not in STATUSES:
             raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
-        return cls(method=str(d.get("method", "unknown")), status=status,
-                   solution=_solution(d["placement"], d.get("assignment", [])),
-                   objective=finite_number("objective", d["objective"]),
-                   bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
-                   gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
-                   wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
-                   sharing=flag("sharing", d.get("sharing", True)), stats=json_object("stats", d.get("stats")))
+        return cls(
+            method=str(d.get("method", "unknown")),
+            status=status,
+            solution=_solution(d["placement"], d.get("assignment", [])),
+            objective=finite_number("objective", d["objective"]),
+            bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
+            gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
+            wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
+            sharing=flag("sharing", d.get("sharing", True)),
+            stats=json_object("stats", d.get("stats")),
+        )
 
 
 def _solution(placement: Any, assignment: Any) -> PullingSolution:
@@ -98,21 +122,45 @@ def _solution(placement: Any, assignment: Any) -> PullingSolution:
         if not isinstance(row, Mapping) or set(row) != {"group", "cloudlet", "model", "fraction"}:
             raise InstanceError(f"assignment[{i}]: expected an object with group, cloudlet, model and fraction")
         assign_[(str(row["group"]), str(row["cloudlet"]), str(row["model"]))] = finite_number(
-            f"assignment[{i}].fraction", row["fraction"])
+            f"assignment[{i}].fraction", row["fraction"]
+        )
     return PullingSolution(place, assign_)
 
 
-def _result(inst: PullingInstance, method: str, sol: PullingSolution, t0: float, *, status: str = "feasible",
-            bound: float | None = None, sharing: bool = True, stats: dict | None = None) -> PullingResult:
+def _result(
+    inst: PullingInstance,
+    method: str,
+    sol: PullingSolution,
+    t0: float,
+    *,
+    status: str = "feasible",
+    bound: float | None = None,
+    sharing: bool = True,
+    stats: dict | None = None,
+) -> PullingResult:
     ev = evaluate_pulling(inst, sol, sharing=sharing)
     if not ev.feasible:
         raise RuntimeError(f"{method} returned a solution the evaluator rejects ({ev.violations[0]}); this is a bug")
-    return PullingResult(method, status, sol, ev.total, bound, gap(ev.total, bound, "min"),
-                         time.perf_counter() - t0, sharing, stats or {})
+    return PullingResult(
+        method,
+        status,
+        sol,
+        ev.total,
+        bound,
+        gap(ev.total, bound, "min"),
+        time.perf_counter() - t0,
+        sharing,
+        stats or {},
+    )
 
 
-def _solve(model: pyo.ConcreteModel, time_limit: float = 60.0, mip_gap: float = 1e-9, threads: int | None = None,
-           presolve: bool = True) -> SolveReport:
+def _solve(
+    model: pyo.ConcreteModel,
+    time_limit: float = 60.0,
+    mip_gap: float = 1e-9,
+    threads: int | None = None,
+    presolve: bool = True,
+) -> SolveReport:
     """One HiGHS solve of ``model``; the solution (if any) is loaded into its variables."""
     runner = HighsRunner(model, threads=threads, mip_gap=mip_gap, presolve=presolve)
     rep = runner.solve(time_limit)
@@ -181,9 +229,15 @@ def estimate_size(inst: PullingInstance, sharing: bool = True) -> SizeEstimate:
     return SizeEstimate(int(nnz + 4 * E + len(inst.groups)))
 
 
-def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, sharing: bool = True,
-        integral_z: bool = False, threads: int | None = None,
-        memory_limit: float = MEMORY_LIMIT_MB) -> PullingResult:
+def ilp(
+    inst: PullingInstance,
+    time_limit: float = 60.0,
+    mip_gap: float = 0.0,
+    sharing: bool = True,
+    integral_z: bool = False,
+    threads: int | None = None,
+    memory_limit: float = MEMORY_LIMIT_MB,
+) -> PullingResult:
     """The ILP of :mod:`formulations.pulling` solved by HiGHS. ``status`` is ``optimal`` only when
     HiGHS proves it (relative gap <= ``mip_gap``, and the evaluator's objective meets the bound);
     a time limit (model building included), an interrupt or a solver error returns the best
@@ -222,8 +276,7 @@ def ilp(inst: PullingInstance, time_limit: float = 60.0, mip_gap: float = 0.0, s
 
         def done(status: Status, **extra: Any) -> PullingResult:
             stats.update(extra)
-            out = _result(inst, name, best, budget.t0, status=str(status), bound=bound, sharing=sharing,
-                          stats=stats)
+            out = _result(inst, name, best, budget.t0, status=str(status), bound=bound, sharing=sharing, stats=stats)
             if out.status == Status.OPTIMAL and out.gap is not None and out.gap > max(mip_gap, 1e-6):
                 out.status = str(Status.FEASIBLE)  # never claim optimality the bound does not show
             return out
@@ -266,11 +319,16 @@ def lp_relaxation(inst: PullingInstance, sharing: bool = True) -> tuple[float, n
     model = form.build(inst, sharing=sharing, relax=True)
     value = lp_value(model, "LP relaxation")
     C, M = len(inst.cloudlets), len(inst.models)
+
     def val(v) -> float:  # a y of a block no model uses appears in no row and keeps no value
         return float(pyo.value(v, exception=False) or 0.0)
 
     x = np.array([[val(model.x[c, k]) for k in range(M)] for c in range(C)])
-    y = np.array([[val(model.y[c, j]) for j in range(len(inst.blocks))] for c in range(C)]) if sharing else np.zeros((C, 0))
+    y = (
+        np.array([[val(model.y[c, j]) for j in range(len(inst.blocks))] for c in range(C)])
+        if sharing
+        else np.zeros((C, 0))
+    )
     return value, np.clip(x, 0, 1), np.clip(y, 0, 1), float(pyo.value(model.pull))
 
 
@@ -338,7 +396,7 @@ def randomized_rounding(inst: PullingInstance, seed: int = 0, sharing: bool = Tr
             while chosen and pull_bytes(inst, [inst.models[k].id for k in chosen], sharing) > cl.storage:
                 held = pull_bytes(inst, [inst.models[i].id for i in chosen], sharing)
 
-                def freed(k: int) -> float:
+                def freed(k: int, held: float = held, chosen: list[int] = chosen) -> float:
                     return held - pull_bytes(inst, [inst.models[i].id for i in chosen if i != k], sharing)
 
                 chosen.remove(min(chosen, key=lambda k: (x[c, k], -freed(k), -k)))
@@ -350,10 +408,16 @@ def randomized_rounding(inst: PullingInstance, seed: int = 0, sharing: bool = Tr
             best = (total, sol, int(pick.sum()), dropped)
     assert best is not None  # samples >= 1
     _, sol, pulled, dropped = best
-    stats = {"seed": seed, "samples": samples, "lp_value": lp, "lp_pull": lp_pull,
-             "sharing_degree": sharing_degree(inst),
-             "expected_pull_before_repair": expected_pull_before_repair(inst, x) if sharing else None,
-             "pulled": pulled, "dropped_by_repair": dropped}
+    stats = {
+        "seed": seed,
+        "samples": samples,
+        "lp_value": lp,
+        "lp_pull": lp_pull,
+        "sharing_degree": sharing_degree(inst),
+        "expected_pull_before_repair": expected_pull_before_repair(inst, x) if sharing else None,
+        "pulled": pulled,
+        "dropped_by_repair": dropped,
+    }
     return _result(inst, "randomized_rounding", sol, t0, bound=lp, sharing=sharing, stats=stats)
 
 
@@ -371,7 +435,7 @@ def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
     """
     t0 = time.perf_counter()
     placement = {}
-    for c, cl in enumerate(inst.cloudlets):
+    for cl in inst.cloudlets:
         pop = np.zeros(len(inst.models))
         for r, g in enumerate(inst.groups):
             if g.origin == cl.id:
@@ -387,8 +451,9 @@ def most_popular(inst: PullingInstance, sharing: bool = True) -> PullingResult:
     return _result(inst, "most_popular", assign(inst, placement, sharing), t0, sharing=sharing)
 
 
-def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None,
-               memory_limit: float = MEMORY_LIMIT_MB) -> PullingResult:
+def no_sharing(
+    inst: PullingInstance, time_limit: float = 60.0, threads: int | None = None, memory_limit: float = MEMORY_LIMIT_MB
+) -> PullingResult:
     """Baseline: the optimal placement of a system without parameter sharing (every model pulled
     and stored in full), reported on the real system (with sharing), like the scheduling family's
     ``no_sharing``: ``objective`` is that placement's delay when blocks are shared, and
@@ -408,16 +473,25 @@ def no_sharing(inst: PullingInstance, time_limit: float = 60.0, threads: int | N
         MB the model may take, estimated before building.
     """
     alone = ilp(inst, time_limit=time_limit, sharing=False, threads=threads, memory_limit=memory_limit)
-    stats = {**alone.stats, "delay_without_sharing": alone.objective, "status_without_sharing": alone.status,
-             "bound_without_sharing": alone.bound}
+    stats = {
+        **alone.stats,
+        "delay_without_sharing": alone.objective,
+        "status_without_sharing": alone.status,
+        "bound_without_sharing": alone.bound,
+    }
     status = Status.FEASIBLE if alone.status in (Status.OPTIMAL, Status.FEASIBLE) else alone.status
-    res = _result(inst, "no_sharing", alone.solution, time.perf_counter() - alone.wall_time, status=str(status),
-                  stats=stats)
+    res = _result(
+        inst, "no_sharing", alone.solution, time.perf_counter() - alone.wall_time, status=str(status), stats=stats
+    )
     return res
 
 
-PULLING_METHODS = {"ilp": ilp, "randomized_rounding": randomized_rounding, "most_popular": most_popular,
-                   "no_sharing": no_sharing}
+PULLING_METHODS = {
+    "ilp": ilp,
+    "randomized_rounding": randomized_rounding,
+    "most_popular": most_popular,
+    "no_sharing": no_sharing,
+}
 
 
 def solve_pulling(inst: PullingInstance, method: str = "ilp", **options: Any) -> PullingResult:

@@ -27,6 +27,7 @@ normalised losses is ``O(sum_a log T / Delta_a)`` and it makes ``O(A log T)`` sw
 costing at most the largest pull, so ``R_T = O(log T)``: sublinear. The simulator computes the
 loss of every arm in every frame (full information) only to measure the regret.
 """
+
 from __future__ import annotations
 
 import time
@@ -102,7 +103,9 @@ def candidate_arms(inst: PullingInstance, n_arms: int = 6, seed: int = 0, time_l
             policy = assign(d, p)
             ev = evaluate_pulling(d, policy)  # storage holds for any demand; compute for the design's
             if not ev.feasible:
-                raise RuntimeError(f"online_bandit: candidate arm rejected by the evaluator ({ev.violations[0]}); a bug")
+                raise RuntimeError(
+                    f"online_bandit: candidate arm rejected by the evaluator ({ev.violations[0]}); a bug"
+                )
             out.append({"placement": p, "policy": policy})
     return out
 
@@ -127,16 +130,22 @@ def frame_losses(inst: PullingInstance, demands: np.ndarray, policy: PullingSolu
     A, B, Z = _arm_matrices(inst, policy)
     F = np.array([cl.compute for cl in inst.cloudlets])
     P = np.array([g.penalty for g in inst.groups])
-    load = demands @ B                                            # (T, C)
+    load = demands @ B  # (T, C)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(load > F, F / load, 1.0)                 # (T, C)
+        scale = np.where(load > F, F / load, 1.0)  # (T, C)
     served_cost = np.einsum("tr,rc,tc->t", demands, A, scale)
     frac = np.einsum("rc,tc->tr", Z, scale)
     return served_cost + (demands * (1.0 - frac) * P).sum(axis=1)
 
 
-def online_bandit(inst: PullingInstance, frames: int = 2000, seed: int = 0, n_arms: int = 6,
-                  arms: list[dict] | None = None, alpha: float = 0.5) -> OnlineResult:
+def online_bandit(
+    inst: PullingInstance,
+    frames: int = 2000,
+    seed: int = 0,
+    n_arms: int = 6,
+    arms: list[dict] | None = None,
+    alpha: float = 0.5,
+) -> OnlineResult:
     """Run UCB2 (parameter ``alpha``) on the seeded stationary workload of ``inst``."""
     if frames < 1:
         raise ValueError(f"frames: must be >= 1, got {frames}")
@@ -147,20 +156,28 @@ def online_bandit(inst: PullingInstance, frames: int = 2000, seed: int = 0, n_ar
     rng = np.random.default_rng(seed + 1)
     rho = np.array([g.demand for g in inst.groups])
     demands = rng.poisson(rho, size=(frames, len(rho))).astype(float)
-    serve = np.stack([frame_losses(inst, demands, a["policy"]) for a in arms], axis=1)   # (T, A)
-    worst = np.array([max(g.penalty, max((inst.unit_cost(r, c, k) for k in inst.eligible[r]
-                                          for c in range(len(inst.cloudlets))), default=0.0))
-                      for r, g in enumerate(inst.groups)])
+    serve = np.stack([frame_losses(inst, demands, a["policy"]) for a in arms], axis=1)  # (T, A)
+    worst = np.array(
+        [
+            max(
+                g.penalty,
+                max(
+                    (inst.unit_cost(r, c, k) for k in inst.eligible[r] for c in range(len(inst.cloudlets))), default=0.0
+                ),
+            )
+            for r, g in enumerate(inst.groups)
+        ]
+    )
     W = np.maximum(demands @ worst, 1e-12)
     sets = [_pull_sets(inst, a["placement"]) for a in arms]
     n_a = len(arms)
     counts, sums = np.zeros(n_a), np.zeros(n_a)
-    epochs = np.zeros(n_a, dtype=int)                     # UCB2's r_j
+    epochs = np.zeros(n_a, dtype=int)  # UCB2's r_j
     played = np.zeros(frames, dtype=int)
     loss = np.zeros(frames)
     prev = None
     t = 0
-    queue: list[int] = list(range(n_a))                   # each arm once first
+    queue: list[int] = list(range(n_a))  # each arm once first
     while t < frames:
         if not queue:
             tau = np.ceil((1 + alpha) ** epochs)
@@ -183,7 +200,14 @@ def online_bandit(inst: PullingInstance, frames: int = 2000, seed: int = 0, n_ar
     regret = np.cumsum(loss) - cum_fixed.min(axis=1)
     best = int(np.argmin(cum_fixed[-1]))
     switches = int((np.diff(played) != 0).sum())
-    return OnlineResult([a["placement"] for a in arms], played, loss, serve, regret, W, best,
-                        time.perf_counter() - t0,
-                        stats={"arms": n_a, "switches": switches, "best_arm_share": float((played == best).mean()),
-                               "seed": seed})
+    return OnlineResult(
+        [a["placement"] for a in arms],
+        played,
+        loss,
+        serve,
+        regret,
+        W,
+        best,
+        time.perf_counter() - t0,
+        stats={"arms": n_a, "switches": switches, "best_arm_share": float((played == best).mean()), "seed": seed},
+    )

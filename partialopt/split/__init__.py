@@ -43,6 +43,7 @@ Names load lazily (PEP 562), as in :mod:`partialopt.pulling`: ``import partialop
 presets nor the online learner, so ``formulations`` and this package import each other's parts
 without a cycle.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -69,9 +70,25 @@ _LAZY: dict[str, str] = {
     "SplitOnlineResult": "partialopt.split.online",
 }
 
-__all__ = ["SplitCloudlet", "SplitModel", "SplitRequest", "SplitInstance", "SplitResult",
-           "evaluate_split", "split_ilp", "split_lp_sampling", "eua_instance", "exhaustive_split",
-           "split_online_ts", "SplitOnlineResult", "SplitEvaluation", "DC", "SHARE", "GB", "SCHEMA"]
+__all__ = [
+    "SplitCloudlet",
+    "SplitModel",
+    "SplitRequest",
+    "SplitInstance",
+    "SplitResult",
+    "evaluate_split",
+    "split_ilp",
+    "split_lp_sampling",
+    "eua_instance",
+    "exhaustive_split",
+    "split_online_ts",
+    "SplitOnlineResult",
+    "SplitEvaluation",
+    "DC",
+    "SHARE",
+    "GB",
+    "SCHEMA",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,9 +12,11 @@ and the checks: eligibility (``tau_k = tau_q``, ``acc_k >= A_q``), sources (the 
 node holding a model of the type, or only k itself when ``sharing=False``; the specific part from a
 node holding k), budget ``cost_q <= G_q`` and per-cloudlet compute ``sum_{q: h_q = c} e_{k_q} <= F_c``.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from .instance import DC, GB, SHARE, SplitInstance
 
@@ -31,14 +33,15 @@ class SplitEvaluation(NamedTuple):
         return not self.violations
 
 
-def evaluate_split(inst: SplitInstance, choice: Mapping[str, tuple[str, str, str]],
-                   sharing: bool = True) -> SplitEvaluation:
+def evaluate_split(
+    inst: SplitInstance, choice: Mapping[str, tuple[str, str, str]], sharing: bool = True
+) -> SplitEvaluation:
     """Total delay of ``choice`` recomputed from the definitions, and the violated constraints
     (eligibility, sources, budget, per-cloudlet compute)."""
     viol: list[str] = []
     total = 0.0
     load = {c.id: 0.0 for c in inst.cloudlets}
-    for qi, r in enumerate(inst.requests):
+    for r in inst.requests:
         if r.id not in choice:
             viol.append(f"{r.id}: no choice")
             continue

@@ -9,12 +9,14 @@ naming the field (``requests[2].home: ...``). JSON: ``"schema": "partialopt/spli
 :class:`~partialopt.core.jsonio.JsonFile` (``to_json``, ``from_json``, ``save``, ``load``); the
 round trip is exact. Edges are JSON objects ``{"a": ..., "b": ..., "weight": ...}`` (s/GB).
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -33,10 +35,10 @@ _FIELDS = ("schema", "cloudlets", "edges", "models", "requests", "dc_price", "ed
 @dataclass(frozen=True)
 class SplitCloudlet:
     id: str
-    compute: float          # F_c, inference-seconds per frame
-    arrival: float = 0.0    # lambda_c, background requests/s
-    m1: float = 0.0         # mean background service time (s)
-    m2: float = 0.0         # second moment of background service time (s^2)
+    compute: float  # F_c, inference-seconds per frame
+    arrival: float = 0.0  # lambda_c, background requests/s
+    m1: float = 0.0  # mean background service time (s)
+    m2: float = 0.0  # second moment of background service time (s^2)
     stored: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -53,7 +55,7 @@ class SplitCloudlet:
 class SplitModel:
     id: str
     task: str
-    size: float             # S_k, bytes
+    size: float  # S_k, bytes
     accuracy: float
     inference_time: float
 
@@ -64,10 +66,10 @@ class SplitRequest:
     home: str
     task: str
     min_accuracy: float
-    budget: float           # G_q, $
+    budget: float  # G_q, $
     data_bits: float
-    uplink_rate: float      # bits/s
-    penalty: float          # s, served by the data center
+    uplink_rate: float  # bits/s
+    penalty: float  # s, served by the data center
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,9 @@ class SplitInstance(JsonFile):
             sh_src, sp_src = self.sources(m.id, sharing)
             for a, b in itertools.product(sh_src, sp_src):
                 ia, ib = self.nodes.index(a), self.nodes.index(b)
-                pull = max(self.distance[ia, home] * SHARE * m.size / GB, self.distance[ib, home] * (1 - SHARE) * m.size / GB)
+                pull = max(
+                    self.distance[ia, home] * SHARE * m.size / GB, self.distance[ib, home] * (1 - SHARE) * m.size / GB
+                )
                 cost = self._price(a, r.home) * SHARE * m.size / GB + self._price(b, r.home) * (1 - SHARE) * m.size / GB
                 if cost <= r.budget * (1 + 1e-12):
                     out.append((m.id, a, b, pull + m.inference_time + base, cost))
@@ -220,14 +224,35 @@ class SplitInstance(JsonFile):
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "schema": SCHEMA,
-            "cloudlets": [{"id": c.id, "compute": c.compute, "arrival": c.arrival, "m1": c.m1, "m2": c.m2,
-                           "stored": list(c.stored)} for c in self.cloudlets],
+            "cloudlets": [
+                {
+                    "id": c.id,
+                    "compute": c.compute,
+                    "arrival": c.arrival,
+                    "m1": c.m1,
+                    "m2": c.m2,
+                    "stored": list(c.stored),
+                }
+                for c in self.cloudlets
+            ],
             "edges": [{"a": a, "b": b, "weight": w} for a, b, w in self.edges],
-            "models": [{"id": m.id, "task": m.task, "size": m.size, "accuracy": m.accuracy,
-                        "inference_time": m.inference_time} for m in self.models],
-            "requests": [{"id": q.id, "home": q.home, "task": q.task, "min_accuracy": q.min_accuracy,
-                          "budget": q.budget, "data_bits": q.data_bits, "uplink_rate": q.uplink_rate,
-                          "penalty": q.penalty} for q in self.requests],
+            "models": [
+                {"id": m.id, "task": m.task, "size": m.size, "accuracy": m.accuracy, "inference_time": m.inference_time}
+                for m in self.models
+            ],
+            "requests": [
+                {
+                    "id": q.id,
+                    "home": q.home,
+                    "task": q.task,
+                    "min_accuracy": q.min_accuracy,
+                    "budget": q.budget,
+                    "data_bits": q.data_bits,
+                    "uplink_rate": q.uplink_rate,
+                    "penalty": q.penalty,
+                }
+                for q in self.requests
+            ],
             "dc_price": self.dc_price,
             "edge_price": self.edge_price,
         }
@@ -236,7 +261,7 @@ class SplitInstance(JsonFile):
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "SplitInstance":
+    def from_dict(cls, d: Mapping[str, Any]) -> SplitInstance:
         if not isinstance(d, Mapping):
             raise InstanceError(f"instance: expected a JSON object, got {type(d).__name__}")
         if d.get("schema") != SCHEMA:
@@ -266,12 +291,19 @@ class SplitInstance(JsonFile):
 
         cloudlets = tuple(cloudlet(i, c) for i, c in enumerate(json_list("cloudlets", d["cloudlets"])))
         edges = tuple(edge(i, e) for i, e in enumerate(json_list("edges", d["edges"])))
-        models = tuple(build_record(SplitModel, f"models[{i}]", m, required=("id", "task", "size", "accuracy", "inference_time"))
-                       for i, m in enumerate(json_list("models", d["models"])))
-        requests = tuple(build_record(SplitRequest, f"requests[{i}]", q,
-                                required=("id", "home", "task", "min_accuracy", "budget", "data_bits",
-                                          "uplink_rate", "penalty"))
-                         for i, q in enumerate(json_list("requests", d["requests"])))
+        models = tuple(
+            build_record(SplitModel, f"models[{i}]", m, required=("id", "task", "size", "accuracy", "inference_time"))
+            for i, m in enumerate(json_list("models", d["models"]))
+        )
+        requests = tuple(
+            build_record(
+                SplitRequest,
+                f"requests[{i}]",
+                q,
+                required=("id", "home", "task", "min_accuracy", "budget", "data_bits", "uplink_rate", "penalty"),
+            )
+            for i, q in enumerate(json_list("requests", d["requests"]))
+        )
         kw: dict[str, Any] = {}
         for key in ("dc_price", "edge_price"):
             if key in d:

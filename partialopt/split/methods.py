@@ -4,12 +4,14 @@ the LP relaxation, repair compute) and ``exhaustive_split`` (enumeration, tiny i
 Every returned choice is re-checked by :func:`.evaluate.evaluate_split`; ``objective`` is the
 evaluator's total delay, never the solver's number. The online method is :mod:`.online`.
 """
+
 from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import pyomo.environ as pyo
@@ -17,8 +19,8 @@ import pyomo.environ as pyo
 from formulations import split as form
 
 from ..core import interrupt
-from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit
 from ..core.errors import InstanceError
+from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit
 from ..core.result import ResultBase, gap
 from ..core.status import STATUSES, Status
 from ..core.validation import finite_number, flag, json_object
@@ -38,7 +40,7 @@ class SplitResult(ResultBase):
 
     method: str
     status: str
-    choice: dict[str, tuple[str, str, str]]      # request -> (model, shareable source, specific source)
+    choice: dict[str, tuple[str, str, str]]  # request -> (model, shareable source, specific source)
     objective: float
     bound: float | None = None
     gap: float | None = None
@@ -58,12 +60,20 @@ class SplitResult(ResultBase):
         return evaluate_split(inst, self.choice, self.sharing)
 
     def payload(self) -> dict[str, Any]:
-        return {"method": self.method, "status": str(self.status), "objective": self.objective,
-                "bound": self.bound, "gap": self.gap, "wall_time": self.wall_time, "sharing": self.sharing,
-                "choice": {r: list(c) for r, c in self.choice.items()}, "stats": self.stats}
+        return {
+            "method": self.method,
+            "status": str(self.status),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "wall_time": self.wall_time,
+            "sharing": self.sharing,
+            "choice": {r: list(c) for r, c in self.choice.items()},
+            "stats": self.stats,
+        }
 
     @classmethod
-    def from_payload(cls, d: Mapping[str, Any]) -> "SplitResult":
+    def from_payload(cls, d: Mapping[str, Any]) -> SplitResult:
         known = {"method", "status", "objective", "bound", "gap", "wall_time", "sharing", "choice", "stats"}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -76,23 +86,34 @@ class SplitResult(ResultBase):
             raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
         choice = d["choice"]
         if not isinstance(choice, Mapping):
-            raise InstanceError(f"choice: expected an object request id -> [model, source, source], "
-                                f"got {type(choice).__name__}")
+            raise InstanceError(
+                f"choice: expected an object request id -> [model, source, source], got {type(choice).__name__}"
+            )
         parsed: dict[str, tuple[str, str, str]] = {}
         for r, c in choice.items():
             if not (isinstance(c, list) and len(c) == 3 and all(isinstance(x, str) for x in c)):
                 raise InstanceError(f"choice[{r}]: expected [model, shareable source, specific source], got {c!r}")
             parsed[str(r)] = (c[0], c[1], c[2])
-        return cls(method=str(d.get("method", "unknown")), status=status, choice=parsed,
-                   objective=finite_number("objective", d["objective"]),
-                   bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
-                   gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
-                   wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
-                   sharing=flag("sharing", d.get("sharing", True)), stats=json_object("stats", d.get("stats")))
+        return cls(
+            method=str(d.get("method", "unknown")),
+            status=status,
+            choice=parsed,
+            objective=finite_number("objective", d["objective"]),
+            bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
+            gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
+            wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
+            sharing=flag("sharing", d.get("sharing", True)),
+            stats=json_object("stats", d.get("stats")),
+        )
 
 
-def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = True,
-              threads: int | None = None, memory_limit: float = MEMORY_LIMIT_MB) -> SplitResult:
+def split_ilp(
+    inst: SplitInstance,
+    time_limit: float = 60.0,
+    sharing: bool = True,
+    threads: int | None = None,
+    memory_limit: float = MEMORY_LIMIT_MB,
+) -> SplitResult:
     """Exact: one binary per (request, option), one option each, compute per cloudlet.
     ``sharing=False`` solves the system without common knowledge (the baseline).
 
@@ -117,8 +138,9 @@ def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = Tru
                 raise RuntimeError(f"{name} returned a choice the evaluator rejects ({viol[0]}); a bug")
             if status == Status.OPTIMAL and total > bound * (1 + 1e-6) + 1e-9:
                 status = Status.FEASIBLE  # never claim optimality the bound does not show
-            return SplitResult(name, str(status), best, total, bound=bound, wall_time=budget.elapsed(),
-                               sharing=sharing, stats=stats)
+            return SplitResult(
+                name, str(status), best, total, bound=bound, wall_time=budget.elapsed(), sharing=sharing, stats=stats
+            )
 
         why = SizeEstimate(3 * n_options).refusal(budget, memory_limit)  # objective, choose-one, compute
         if why:
@@ -139,8 +161,9 @@ def split_ilp(inst: SplitInstance, time_limit: float = 60.0, sharing: bool = Tru
         if rep.bound is not None:
             checked = evaluate_split(inst, best, sharing)[0]
             if rep.bound > checked * (1 + 1e-6) + 1e-9:
-                return done(Status.ERROR, error=f"HiGHS's bound {rep.bound:.9g} is above a checked "
-                                                f"choice's delay {checked:.9g}")
+                return done(
+                    Status.ERROR, error=f"HiGHS's bound {rep.bound:.9g} is above a checked choice's delay {checked:.9g}"
+                )
             bound = max(bound, rep.bound)
         return done(rep.status)
 
@@ -161,8 +184,10 @@ def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
         choice[r.id] = opts[q][o][:3]
     e = {mm.id: mm.inference_time for mm in inst.models}
     for c in inst.cloudlets:
-        here = sorted((r.id for r in inst.requests if r.home == c.id and choice[r.id][0] != DC),
-                      key=lambda rid: (-e[choice[rid][0]], rid))
+        here = sorted(
+            (r.id for r in inst.requests if r.home == c.id and choice[r.id][0] != DC),
+            key=lambda rid: (-e[choice[rid][0]], rid),
+        )
         load = sum(e[choice[rid][0]] for rid in here)
         for rid in here:
             if load <= c.compute * (1 + 1e-12):
@@ -172,8 +197,15 @@ def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
     total, viol = evaluate_split(inst, choice)
     if viol:
         raise RuntimeError(f"split_lp_sampling returned a choice the evaluator rejects ({viol[0]}); a bug")
-    return SplitResult("split_lp_sampling", "feasible", choice, total, bound=lp,
-                       wall_time=time.perf_counter() - t0, stats={"seed": seed})
+    return SplitResult(
+        "split_lp_sampling",
+        "feasible",
+        choice,
+        total,
+        bound=lp,
+        wall_time=time.perf_counter() - t0,
+        stats={"seed": seed},
+    )
 
 
 def exhaustive_split(inst: SplitInstance) -> float:

@@ -1,4 +1,5 @@
 """Online ``split`` variant: Thompson sampling on unknown link congestion (:func:`split_online_ts`)."""
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,14 @@ class SplitOnlineResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def split_online_ts(inst: SplitInstance, frames: int = 3000, seed: int = 0, noise: float = 0.3,
-                    accuracy_weight: float = 1.0, congestion: tuple[float, float] = (0.5, 3.0)) -> SplitOnlineResult:
+def split_online_ts(
+    inst: SplitInstance,
+    frames: int = 3000,
+    seed: int = 0,
+    noise: float = 0.3,
+    accuracy_weight: float = 1.0,
+    congestion: tuple[float, float] = (0.5, 3.0),
+) -> SplitOnlineResult:
     """Online variant: Thompson sampling on unknown link congestion.
 
     Environment (seeded): every directed link ``(source, home)`` has a hidden congestion factor
@@ -78,7 +85,7 @@ def split_online_ts(inst: SplitInstance, frames: int = 3000, seed: int = 0, nois
         return (pull + rest) / scale + accuracy_weight * acc_term
 
     mean = np.zeros((n, n))
-    prec = np.ones((n, n))          # posterior precision of log theta per link
+    prec = np.ones((n, n))  # posterior precision of log theta per link
     obs_prec = 1.0 / noise**2
     reqs = rng.integers(len(inst.requests), size=frames)
     played = np.zeros(frames, dtype=int)
@@ -99,12 +106,23 @@ def split_online_ts(inst: SplitInstance, frames: int = 3000, seed: int = 0, nois
         for link, g in ((l1, d1), (l2, d2)):
             if link is None or g <= 0:
                 continue
-            y = log_theta[link] + noise * rng.standard_normal()   # measured log(time / nominal)
+            y = log_theta[link] + noise * rng.standard_normal()  # measured log(time / nominal)
             mean[link] = (prec[link] * mean[link] + obs_prec * y) / (prec[link] + obs_prec)
             prec[link] += obs_prec
-    return SplitOnlineResult(reqs, played, oracle, loss, regret, time.perf_counter() - t0,
-                             {"seed": seed, "noise": noise, "accuracy_weight": accuracy_weight,
-                              "oracle_loss": float(sum(loss_of(table[q][oracle[t]], log_theta) for t, q in enumerate(reqs)))})
+    return SplitOnlineResult(
+        reqs,
+        played,
+        oracle,
+        loss,
+        regret,
+        time.perf_counter() - t0,
+        {
+            "seed": seed,
+            "noise": noise,
+            "accuracy_weight": accuracy_weight,
+            "oracle_loss": float(sum(loss_of(table[q][oracle[t]], log_theta) for t, q in enumerate(reqs))),
+        },
+    )
 
 
 __all__ = ["SplitOnlineResult", "split_online_ts"]

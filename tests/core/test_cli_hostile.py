@@ -1,5 +1,6 @@
 """Hostile input to the command line: every case exits 2 with one line naming the file or field,
 never a traceback; Ctrl-C exits 130; concurrent solves writing one path never leave a broken file."""
+
 from __future__ import annotations
 
 import copy
@@ -8,8 +9,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -28,8 +30,13 @@ def base(tmp_path_factory) -> dict[str, Any]:
     res = po.solve(inst, method="greedy")
     assert res.objective >= 2  # the result cases below edit its first two users
     res.save(d / "res.json")
-    return {"dir": d, "inst": inst.to_dict(), "res": res.to_dict(),
-            "inst_path": str(d / "inst.json"), "res_path": str(d / "res.json")}
+    return {
+        "dir": d,
+        "inst": inst.to_dict(),
+        "res": res.to_dict(),
+        "inst_path": str(d / "inst.json"),
+        "res_path": str(d / "res.json"),
+    }
 
 
 # ---------------------------------------------------------------------- building hostile files
@@ -96,7 +103,7 @@ BAD_INSTANCES = [
     ("not-utf8", _raw(b'{"schema": "\xff\xfe"}'), "not UTF-8"),
     ("deeply-nested", _raw(b"[" * 200_000 + b"]" * 200_000), "nested too deeply"),
     ("int-too-many-digits", _raw(b'{"a": ' + b"9" * 5000 + b"}"), "not valid JSON"),
-    ("int-too-large", _edit("inst", _set("blocks", 0, "bytes", 10 ** 400)), "blocks[0].bytes"),
+    ("int-too-large", _edit("inst", _set("blocks", 0, "bytes", 10**400)), "blocks[0].bytes"),
     ("nan-deadline", _edit("inst", _set(*U0, "deadline", float("nan"))), "users[0].deadline"),
     ("inf-load-bandwidth", _edit("inst", _set("server", "load_bandwidth", float("inf"))), "server.load_bandwidth"),
     ("negative-bytes", _edit("inst", _set("blocks", 0, "bytes", -5)), "blocks[0].bytes"),
@@ -121,8 +128,7 @@ BAD_INSTANCES = [
     ("user-id-null", _edit("inst", _set(*U0, "id", None)), "users[0].id"),
     ("server-not-object", _edit("inst", _set("server", [1])), "server"),
     ("server-rate-unknown", _edit("inst", _set("server", "rate", "magic")), "server.rate"),
-    ("server-initial-model-unknown", _edit("inst", _set("server", "initial_model", "ghost")),
-     "server.initial_model"),
+    ("server-initial-model-unknown", _edit("inst", _set("server", "initial_model", "ghost")), "server.initial_model"),
     ("model-blocks-string", _edit("inst", _set("models", 0, "blocks", "b0")), "models[0].blocks"),
     ("model-unknown-block", _edit("inst", _set("models", 0, "blocks", ["nope"])), "models[0].blocks[0]"),
     ("model-inference-zero", _edit("inst", _set("models", 0, "inference_time", 0)), "models[0].inference_time"),
@@ -140,8 +146,7 @@ BAD_RESULTS = [
     ("order-unknown-user", _edit("res", lambda d: d["order"].__setitem__(0, "ghost")), "order[0]"),
     ("bandwidth-list", _edit("res", _set("bandwidth", [1e6])), "bandwidth: expected a JSON object"),
     ("bandwidth-negative", _edit("res", lambda d: d["bandwidth"].__setitem__(d["order"][0], -1.0)), "bandwidth["),
-    ("bandwidth-nan", _edit("res", lambda d: d["bandwidth"].__setitem__(d["order"][0], float("nan"))),
-     "bandwidth["),
+    ("bandwidth-nan", _edit("res", lambda d: d["bandwidth"].__setitem__(d["order"][0], float("nan"))), "bandwidth["),
     ("bandwidth-string", _edit("res", lambda d: d["bandwidth"].__setitem__(d["order"][0], "fast")), "bandwidth["),
     ("bandwidth-unknown-user", _edit("res", lambda d: d["bandwidth"].__setitem__("ghost", 1.0)), "bandwidth"),
     ("status-unknown", _edit("res", _set("status", "great")), "status"),
@@ -217,8 +222,11 @@ BAD_OTHER_ARGS = [
     ("generate-calibration-missing", ["generate", "vision-mixed", "--calibration", "{tmp}/nocal.json"], "nocal.json"),
     ("generate-calibration-directory", ["generate", "vision-mixed", "--calibration", "{tmp}"], "is a directory"),
     ("generate-calibration-list", ["generate", "vision-mixed", "--calibration", "{tmp}/list.json"], "list.json"),
-    ("generate-calibration-is-output", ["generate", "vision-mixed", "--calibration", "{tmp}/list.json",
-                                        "-o", "{tmp}/list.json"], "-o"),
+    (
+        "generate-calibration-is-output",
+        ["generate", "vision-mixed", "--calibration", "{tmp}/list.json", "-o", "{tmp}/list.json"],
+        "-o",
+    ),
     ("generate-calibration-synthetic", ["generate", "general", "--calibration", "{inst}"], "calibration"),
     ("evaluate-instance-directory", ["evaluate", "{tmp}", "{res}"], "is a directory"),
     ("evaluate-missing-result", ["evaluate", "{inst}", "{tmp}/nores.json"], "nores.json"),
@@ -302,8 +310,13 @@ SUBPROCESS_CASES = ["top-list", "not-utf8", "nan-deadline", "meta-list", "is-a-d
 def test_no_traceback_reaches_the_terminal(base, tmp_path, case):
     writer, needle = {c[0]: c[1:] for c in BAD_INSTANCES}[case]
     path = writer(base, tmp_path)
-    p = subprocess.run([sys.executable, "-m", "partialopt.cli", "solve", path, "-m", "greedy"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "partialopt.cli", "solve", path, "-m", "greedy"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr + p.stdout
     assert p.stderr.count("\n") == 1 and needle in p.stderr and path in p.stderr
 
@@ -313,8 +326,9 @@ def test_subprocess_bad_option_and_result(base, tmp_path):
         (["solve", base["inst_path"], "-m", "local_search", "--option", 'start=["ghost"]'], "start[0]"),
         (["evaluate", base["inst_path"], _edit("res", _set("order", None))(base, tmp_path)], "order"),
     ):
-        p = subprocess.run([sys.executable, "-m", "partialopt.cli", *argv],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        p = subprocess.run(
+            [sys.executable, "-m", "partialopt.cli", *argv], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
         assert p.returncode == 2 and "Traceback" not in p.stderr and needle in p.stderr, p.stderr
 
 
@@ -332,12 +346,47 @@ def test_meta_null_and_result_minimal_fields_are_accepted(base, tmp_path, capsys
 def test_valid_options_are_accepted(base, tmp_path, capsys):
     out = tmp_path / "r.json"
     order = base["res"]["order"]
-    assert main(["solve", base["inst_path"], "-m", "local_search", "--time-limit", "5", "--seed", "3",
-                 "--option", f"start={json.dumps(order)}", "--option", "max_rounds=5", "--option", "max_evals=null",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "solve",
+                base["inst_path"],
+                "-m",
+                "local_search",
+                "--time-limit",
+                "5",
+                "--seed",
+                "3",
+                "--option",
+                f"start={json.dumps(order)}",
+                "--option",
+                "max_rounds=5",
+                "--option",
+                "max_evals=null",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert po.Result.load(out).objective >= len(order)
-    assert main(["solve", base["inst_path"], "-m", "local_search", "--option", "start=edf",
-                 "--option", "time_limit=2", "-o", str(out)]) == 0  # an int for a float option
+    assert (
+        main(
+            [
+                "solve",
+                base["inst_path"],
+                "-m",
+                "local_search",
+                "--option",
+                "start=edf",
+                "--option",
+                "time_limit=2",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )  # an int for a float option
 
 
 def test_result_round_trip_and_atomic_save(base, tmp_path):
@@ -379,8 +428,11 @@ def test_keyboard_interrupt_exits_130(base, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr("partialopt.cli.solve", interrupt)
     monkeypatch.setattr("partialopt.cli.generate", interrupt)
     monkeypatch.setattr("partialopt.cli.load_result", interrupt)  # Ctrl-C while evaluate reads
-    for argv in (["solve", base["inst_path"], "-o", str(tmp_path / "r.json")], ["generate", "general"],
-                 ["evaluate", base["inst_path"], base["res_path"]]):
+    for argv in (
+        ["solve", base["inst_path"], "-o", str(tmp_path / "r.json")],
+        ["generate", "general"],
+        ["evaluate", base["inst_path"], base["res_path"]],
+    ):
         assert main(argv) == 130
         err = capsys.readouterr().err
         assert err == f"partialopt {argv[0]}: interrupted\n"
@@ -435,13 +487,17 @@ def test_concurrent_solves_writing_one_path(tmp_path, capsys):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     rounds = [
         [[sys.executable, "-c", _WRITER, str(inst_path), str(out), "5"] for _ in range(8)],
-        [[sys.executable, "-m", "partialopt.cli", "solve", str(inst_path), "-m", "greedy", "-o", str(out)]
-         for _ in range(8)],
+        [
+            [sys.executable, "-m", "partialopt.cli", "solve", str(inst_path), "-m", "greedy", "-o", str(out)]
+            for _ in range(8)
+        ],
     ]
     reads = 0
     for commands in rounds:
-        procs = [subprocess.Popen(c, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for c in commands]
+        procs = [
+            subprocess.Popen(c, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for c in commands
+        ]
         deadline = time.monotonic() + 120
         while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
             if out.exists():

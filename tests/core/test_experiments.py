@@ -1,4 +1,5 @@
 """Sweeps, backends, analysis, plots and ``partialopt bench`` (issue 6)."""
+
 import os
 
 import numpy as np
@@ -10,9 +11,15 @@ from partialopt.cli import main
 from partialopt.experiments import Sweep, add_reference, make_instance, run_sweep, shared_fraction, summarize
 
 CI = os.environ.get("CI") == "true"
-SWEEP = Sweep(("backbone-common", "general"), users=(5,), seeds=(0, 1),
-              methods=("greedy", "dp", "brute_force", "local_search", "random"),
-              grid={"total_bandwidth": (2e5, 1e9)}, options={"local_search": {"max_evals": 400}}, name="t")
+SWEEP = Sweep(
+    ("backbone-common", "general"),
+    users=(5,),
+    seeds=(0, 1),
+    methods=("greedy", "dp", "brute_force", "local_search", "random"),
+    grid={"total_bandwidth": (2e5, 1e9)},
+    options={"local_search": {"max_evals": 400}},
+    name="t",
+)
 VOLATILE = ["time_s"]
 
 
@@ -53,18 +60,25 @@ def test_process_backend_gives_identical_results(serial):
 def test_ray_backend_gives_identical_results(serial):
     if not CI:
         pytest.importorskip("ray")
-    small = Sweep(SWEEP.presets, users=(5,), seeds=(0,), methods=("greedy", "brute_force"),
-                  grid=SWEEP.grid, name="t")
+    small = Sweep(SWEEP.presets, users=(5,), seeds=(0,), methods=("greedy", "brute_force"), grid=SWEEP.grid, name="t")
     ref = run_sweep(small, backend="serial", progress=False)
     out = run_sweep(small, backend="ray", jobs=2, progress=False)
     pd.testing.assert_frame_equal(ref.drop(columns=VOLATILE), out.drop(columns=VOLATILE))
 
 
 def test_add_reference_by_hand():
-    df = pd.DataFrame({"sweep": "s", "preset": "p", "users": 5, "seed": [0, 0, 0, 1, 1],
-                       "method": ["milp", "greedy", "edf", "milp", "greedy"],
-                       "status": ["optimal", "feasible", "feasible", "time_limit", "feasible"],
-                       "objective": [4, 3, 2, 0, 0], "bound": [4.0, None, None, 5.0, None]})
+    df = pd.DataFrame(
+        {
+            "sweep": "s",
+            "preset": "p",
+            "users": 5,
+            "seed": [0, 0, 0, 1, 1],
+            "method": ["milp", "greedy", "edf", "milp", "greedy"],
+            "status": ["optimal", "feasible", "feasible", "time_limit", "feasible"],
+            "objective": [4, 3, 2, 0, 0],
+            "bound": [4.0, None, None, 5.0, None],
+        }
+    )
     out = add_reference(df)
     assert out["gap_to_best"].tolist() == pytest.approx([0.0, 0.25, 0.5, 1.0, 1.0])
     assert out["proven"].tolist() == [True, True, True, False, False]
@@ -75,8 +89,9 @@ def test_add_reference_by_hand():
 
 def test_make_instance_knobs():
     base = make_instance("vision-frozen-bottom", 12, 3)
-    half = make_instance("vision-frozen-bottom", 12, 3, {"deadline_scale": 0.5, "total_bandwidth": 5e6,
-                                                          "load_bandwidth": 1e10})
+    half = make_instance(
+        "vision-frozen-bottom", 12, 3, {"deadline_scale": 0.5, "total_bandwidth": 5e6, "load_bandwidth": 1e10}
+    )
     e = {m.id: m.inference_time for m in base.models}
     for u, v in zip(base.users, half.users):
         assert v.deadline == pytest.approx(max(0.5 * u.deadline, 1.0001 * e[u.model]))
@@ -91,12 +106,20 @@ def test_make_instance_knobs():
         make_instance("vision-mixed", 5, 0, {"frozen": 0.5})
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"presets": ()}, "presets"), ({"presets": ("nope",)}, "presets"), ({"users": (0,)}, "users"),
-    ({"seeds": ()}, "seeds"), ({"methods": ("magic",)}, "methods"), ({"grid": {"warp": (1,)}}, "grid"),
-    ({"grid": {"frozen": ()}}, "grid"), ({"options": {"milp": {}}}, "options"),
-    ({"options": {"greedy": {"seed": 1}}}, "options"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"presets": ()}, "presets"),
+        ({"presets": ("nope",)}, "presets"),
+        ({"users": (0,)}, "users"),
+        ({"seeds": ()}, "seeds"),
+        ({"methods": ("magic",)}, "methods"),
+        ({"grid": {"warp": (1,)}}, "grid"),
+        ({"grid": {"frozen": ()}}, "grid"),
+        ({"options": {"milp": {}}}, "options"),
+        ({"options": {"greedy": {"seed": 1}}}, "options"),
+    ],
+)
 def test_sweep_validation_names_the_field(kwargs, field):
     sw = Sweep(**{"presets": ("general",), **kwargs})
     with pytest.raises(ValueError, match=f"^{field}:"):
@@ -104,8 +127,9 @@ def test_sweep_validation_names_the_field(kwargs, field):
 
 
 def test_bad_point_is_an_error_row_not_a_crash():
-    df = run_sweep(Sweep(("vision-mixed",), users=(4,), seeds=(0,), grid={"frozen": (0.5,)}),
-                   backend="serial", progress=False)
+    df = run_sweep(
+        Sweep(("vision-mixed",), users=(4,), seeds=(0,), grid={"frozen": (0.5,)}), backend="serial", progress=False
+    )
     assert (df["status"] == "error").all() and df["note"].str.contains("frozen").all()
 
 
@@ -140,8 +164,10 @@ def test_plot_schedule_draws_every_served_user():
 
 def test_cli_bench_small(tmp_path, capsys):
     out = tmp_path / "shared.csv"
-    assert main(["bench", "shared", "--small", "--seeds", "2", "--backend", "serial", "--no-progress",
-                 "-o", str(out)]) == 0
+    assert (
+        main(["bench", "shared", "--small", "--seeds", "2", "--backend", "serial", "--no-progress", "-o", str(out)])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "mean served users" in text and out.exists() and out.with_suffix(".png").exists()
     df = pd.read_csv(out)

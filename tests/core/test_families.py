@@ -1,6 +1,7 @@
 """One contract for every problem family (issue 12): every method of every family runs through
 ``po.solve`` and through the CLI on small instances; every result round-trips through JSON and
 is re-checked by its family's evaluator."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ INSTANCES = {
 }
 OPTIONS = {"milp": {"time_limit": 30}, "local_search": {"max_evals": 200}, "ilp": {"time_limit": 30}}
 
-CASES = [(fam, preset, size, method) for fam, presets in INSTANCES.items() for preset, size in presets
-         for method in REGISTRY.family(fam).methods]
+CASES = [
+    (fam, preset, size, method)
+    for fam, presets in INSTANCES.items()
+    for preset, size in presets
+    for method in REGISTRY.family(fam).methods
+]
 
 
 @pytest.mark.parametrize("family,preset,size,method", CASES)

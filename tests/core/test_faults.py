@@ -7,6 +7,7 @@ bound is valid against an optimum computed independently (brute force for the sc
 a clean ILP solve for the pulling models, cross-checked with the exhaustive search in
 tests/pulling/ and tests/split/).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def split(eua_3x6):
 
 
 @pytest.mark.parametrize("point,fault,status", FAULTS)
-@pytest.mark.parametrize("method,options", [("milp", {"formulation": "arc"}), ("milp", {"formulation": "position"}),
-                                            ("lp_bound", {})])
+@pytest.mark.parametrize(
+    "method,options", [("milp", {"formulation": "arc"}), ("milp", {"formulation": "position"}), ("lp_bound", {})]
+)
 def test_scheduling_exact_methods_under_faults(sched, method, options, point, fault, status):
     inst, optimum = sched
     with inject(point, fault):
@@ -195,8 +197,9 @@ STEPS = [["milp", None], ["ilp", 1], ["milp", 1], ["split", 2], ["lp_bound", 2],
 
 
 def _run_steps(steps) -> list:
-    out = subprocess.run([sys.executable, "-c", SEQUENCE, json.dumps(steps)], capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", SEQUENCE, json.dumps(steps)], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

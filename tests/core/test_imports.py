@@ -2,6 +2,7 @@
 ``formulations``; ``formulations`` imports on its own (no pandas, plotting, presets, sweeps or
 methods); ``import partialopt`` and ``partialopt --help`` load no heavy dependency; every public
 name resolves. (Wall times are measured by benchmarks/import_time.py, not asserted here.)"""
+
 from __future__ import annotations
 
 import ast
@@ -33,7 +34,8 @@ def _modules() -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _import_time_statements(body: list[ast.stmt]):
@@ -106,7 +108,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             node, children = stack[-1]
             for child in children:
                 if color.get(child, BLACK) == GREY:
-                    return path[path.index(child):] + [child]
+                    return path[path.index(child) :] + [child]
                 if color.get(child) == WHITE:
                     color[child] = GREY
                     path.append(child)
@@ -137,14 +139,25 @@ def test_formulations_import_only_core_and_data_layers():
     """Each formulation module imports pyomo, numpy, ``partialopt.core`` and the data layer of the
     model it formulates; never methods, solvers, presets, sweeps, plotting or the CLI."""
     graph = import_graph()
-    data_layer = {"partialopt", "partialopt.instance", "partialopt.arrays", "partialopt.bandwidth",
-                  "partialopt.loading", "partialopt.pulling", "partialopt.pulling.instance",
-                  "partialopt.split", "partialopt.split.instance"}
+    data_layer = {
+        "partialopt",
+        "partialopt.instance",
+        "partialopt.arrays",
+        "partialopt.bandwidth",
+        "partialopt.loading",
+        "partialopt.pulling",
+        "partialopt.pulling.instance",
+        "partialopt.split",
+        "partialopt.split.instance",
+    }
     for name, deps in graph.items():
         if not name.startswith("formulations"):
             continue
-        bad = {d for d in deps if d.startswith("partialopt") and d not in data_layer
-               and not d.startswith("partialopt.core")}
+        bad = {
+            d
+            for d in deps
+            if d.startswith("partialopt") and d not in data_layer and not d.startswith("partialopt.core")
+        }
         assert not bad, f"{name} imports {sorted(bad)}"
 
 
@@ -152,17 +165,24 @@ def test_formulations_import_only_core_and_data_layers():
 def _loaded(code: str, prefixes: tuple[str, ...]) -> list[str]:
     """Modules among ``prefixes`` (top-level packages or dotted modules) in sys.modules after
     running ``code`` in a fresh interpreter."""
-    probe = (f"import sys\n{code}\n"
-             f"print('\\n'.join(p for p in {prefixes!r} if p in sys.modules))")
+    probe = f"import sys\n{code}\nprint('\\n'.join(p for p in {prefixes!r} if p in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     return out.stdout.split()
 
 
 def test_import_formulations_is_standalone():
-    unwanted = ("pandas", "matplotlib", "partialopt.presets", "partialopt.experiments",
-                "partialopt.pulling.methods", "partialopt.plotting", "partialopt.cli", "partialopt.exact",
-                "partialopt.solve")
+    unwanted = (
+        "pandas",
+        "matplotlib",
+        "partialopt.presets",
+        "partialopt.experiments",
+        "partialopt.pulling.methods",
+        "partialopt.plotting",
+        "partialopt.cli",
+        "partialopt.exact",
+        "partialopt.solve",
+    )
     assert _loaded("import formulations", unwanted) == []
 
 
@@ -177,17 +197,21 @@ def test_cli_help_is_light():
 
 
 def test_generate_and_evaluate_synthetic_are_light():
-    code = ("import partialopt as po\ninst = po.generate('general', users=6, seed=0)\n"
-            "po.evaluate(inst, [u.id for u in inst.users[:2]])")
+    code = (
+        "import partialopt as po\ninst = po.generate('general', users=6, seed=0)\n"
+        "po.evaluate(inst, [u.id for u in inst.users[:2]])"
+    )
     assert _loaded(code, ("pandas", "matplotlib", "pyomo", "cvxpy", "tqdm")) == []
 
 
 @pytest.mark.parametrize("first", ["arc", "position", "pulling"])
 def test_formulations_import_in_any_order(first):
     rest = [m for m in ("arc", "position", "pulling") if m != first]
-    code = (f"from formulations import {first}\nfrom formulations import {', '.join(rest)}\n"
-            "for m in (arc, position, pulling):\n"
-            "    assert callable(m.build) and callable(m.extract), m")
+    code = (
+        f"from formulations import {first}\nfrom formulations import {', '.join(rest)}\n"
+        "for m in (arc, position, pulling):\n"
+        "    assert callable(m.build) and callable(m.extract), m"
+    )
     _loaded(code, ())
     for module in ("partialopt.pulling.instance", "partialopt.arrays"):  # the data layer first, then formulations
         _loaded(f"import {module}\nfrom formulations import arc, position, pulling", ())
@@ -205,8 +229,10 @@ def test_every_public_name_resolves():
 def test_function_names_are_not_shadowed_by_their_modules():
     """``partialopt.evaluate`` and ``partialopt.solve`` stay the functions after their submodules
     are imported (the import system binds a submodule on its package)."""
-    code = ("import partialopt.evaluate, partialopt.solve\nimport partialopt as po\n"
-            "assert callable(po.evaluate) and callable(po.solve), (po.evaluate, po.solve)")
+    code = (
+        "import partialopt.evaluate, partialopt.solve\nimport partialopt as po\n"
+        "assert callable(po.evaluate) and callable(po.solve), (po.evaluate, po.solve)"
+    )
     _loaded(code, ())
 
 
@@ -219,9 +245,20 @@ def test_pulling_names_resolve():
 
 
 def test_pulling_data_layer_is_light():
-    assert _loaded("import partialopt.pulling.instance",
-                   ("partialopt.pulling.methods", "partialopt.pulling.online", "partialopt.pulling.presets",
-                    "pyomo", "pandas", "scipy")) == []
+    assert (
+        _loaded(
+            "import partialopt.pulling.instance",
+            (
+                "partialopt.pulling.methods",
+                "partialopt.pulling.online",
+                "partialopt.pulling.presets",
+                "pyomo",
+                "pandas",
+                "scipy",
+            ),
+        )
+        == []
+    )
 
 
 def test_cli_help_lists_every_preset_and_sweep():

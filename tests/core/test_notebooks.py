@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom on small sizes (PARTIALOPT_NB_SMALL=1); their own cells assert
 the cross-checks (proven optima agree, bounds hold, custom constraints are respected)."""
+
 import nbformat
 import pytest
 from nbclient import NotebookClient

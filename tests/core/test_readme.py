@@ -4,6 +4,7 @@ macOS and Windows use: each ```python block runs as its own script in a fresh di
 starts processes without an ``if __name__ == "__main__":`` guard fails here as it would there.
 The cheap ```bash blocks (``partialopt generate | solve | evaluate``) run too, in order, in one
 directory; blocks that install packages or need a GPU (``pip``, ``partialopt profile``) do not."""
+
 import os
 import re
 import subprocess
@@ -21,8 +22,11 @@ CHEAP = ("partialopt generate ", "partialopt solve ", "partialopt evaluate ")
 
 
 def _blocks(lang):
-    return [(README.read_text()[: m.start()].count("\n") + 1, m.group(2))
-            for m in BLOCK.finditer(README.read_text()) if m.group(1) == lang]
+    return [
+        (README.read_text()[: m.start()].count("\n") + 1, m.group(2))
+        for m in BLOCK.finditer(README.read_text())
+        if m.group(1) == lang
+    ]
 
 
 def _env():
@@ -49,13 +53,15 @@ def test_readme_has_the_snippets():
 def test_python_snippet_runs_under_spawn(line, code, tmp_path):
     script = tmp_path / "snippet.py"
     script.write_text(SPAWN + code)
-    r = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=_env(), capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, f"README.md line {line}:\n{code}\n--- stderr ---\n{r.stderr[-3000:]}"
 
 
 def test_bash_snippets_run(tmp_path):
     for line, code in BASH:
-        r = subprocess.run(["bash", "-e", "-c", code], cwd=tmp_path, env=_env(), capture_output=True, text=True,
-                           timeout=300)
+        r = subprocess.run(
+            ["bash", "-e", "-c", code], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300
+        )
         assert r.returncode == 0, f"README.md line {line}:\n{code}\n--- stderr ---\n{r.stderr[-3000:]}"

@@ -1,5 +1,6 @@
 """Sweeps on a fresh machine (issue 11): ``refused`` only for NotApplicable, every other exception
 an ``error`` row, and Ctrl-C stops a process sweep at once and leaves no worker behind."""
+
 import multiprocessing
 import os
 import signal
@@ -16,8 +17,8 @@ from partialopt.experiments import Sweep, run_sweep, run_task
 from partialopt.experiments import sweep as sweep_module
 from tests import ROOT
 
-
 # -- refused vs error ------------------------------------------------------------------------------
+
 
 def _task(methods):
     return Sweep(("general",), users=(5,), seeds=(0,), methods=methods, name="t").tasks()[0]
@@ -48,8 +49,11 @@ def test_only_not_applicable_is_refused(monkeypatch):
 
 
 def test_dp_and_brute_force_refuse_what_they_do_not_cover():
-    df = run_sweep(Sweep(("general",), users=(9,), seeds=(0,), methods=("dp", "brute_force", "greedy")),
-                   backend="serial", progress=False)
+    df = run_sweep(
+        Sweep(("general",), users=(9,), seeds=(0,), methods=("dp", "brute_force", "greedy")),
+        backend="serial",
+        progress=False,
+    )
     st = df.set_index("method")["status"]
     assert st["dp"] == "refused" and st["brute_force"] == "refused" and st["greedy"] != "error"
 
@@ -67,12 +71,14 @@ def test_an_interrupted_method_stops_a_serial_sweep(monkeypatch):
 
     monkeypatch.setattr(sweep_module, "solve", fake)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(Sweep(("general",), users=(4,), seeds=(0, 1), methods=("greedy", "edf")), backend="serial",
-                  progress=False)
+        run_sweep(
+            Sweep(("general",), users=(4,), seeds=(0, 1), methods=("greedy", "edf")), backend="serial", progress=False
+        )
     assert calls == ["greedy"]  # neither the next method nor the next instance ran
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------
+
 
 def _children(pid):
     """Every descendant process of ``pid`` (psutil if installed, else /proc)."""
@@ -133,8 +139,15 @@ def test_ctrl_c_stops_a_process_sweep_and_leaves_no_workers(tmp_path, method, ta
     script = tmp_path / "sweep_script.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, str(script), method], cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), method],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         workers: set[int] = set()
         deadline = time.monotonic() + 60

@@ -1,4 +1,5 @@
 """Fixtures of the pulling model's tests: small seeded instances, each built once per session."""
+
 import functools
 
 import numpy as np
@@ -15,13 +16,36 @@ def tiny_instance(seed: int) -> PullingInstance:
     models = []
     for k in range(4):
         J = sorted(rng.choice(5, size=int(rng.integers(1, 4)), replace=False))
-        models.append(PullModel(f"m{k}", tuple(f"b{j}" for j in J), "ab"[k % 2], float(rng.uniform(0.6, 0.95)),
-                                float(rng.uniform(0.005, 0.05))))
-    cloudlets = tuple(Cloudlet(f"c{i}", float(rng.uniform(5, 15)) * 10**8, float(rng.uniform(0.2, 1.0)),
-                               float(rng.uniform(0.5, 2.0)) * 10**9) for i in range(2))
-    groups = tuple(RequestGroup(f"r{r}", f"c{int(rng.integers(2))}", "ab"[int(rng.integers(2))],
-                                float(rng.uniform(2, 20)), float(rng.uniform(1e5, 1e6)),
-                                float(rng.choice([0.0, 0.75])), 0.3) for r in range(4))
+        models.append(
+            PullModel(
+                f"m{k}",
+                tuple(f"b{j}" for j in J),
+                "ab"[k % 2],
+                float(rng.uniform(0.6, 0.95)),
+                float(rng.uniform(0.005, 0.05)),
+            )
+        )
+    cloudlets = tuple(
+        Cloudlet(
+            f"c{i}",
+            float(rng.uniform(5, 15)) * 10**8,
+            float(rng.uniform(0.2, 1.0)),
+            float(rng.uniform(0.5, 2.0)) * 10**9,
+        )
+        for i in range(2)
+    )
+    groups = tuple(
+        RequestGroup(
+            f"r{r}",
+            f"c{int(rng.integers(2))}",
+            "ab"[int(rng.integers(2))],
+            float(rng.uniform(2, 20)),
+            float(rng.uniform(1e5, 1e6)),
+            float(rng.choice([0.0, 0.75])),
+            0.3,
+        )
+        for r in range(4)
+    )
     h = float(rng.uniform(1e-9, 1e-8))
     return PullingInstance(blocks, tuple(models), cloudlets, groups, ((0.0, h), (h, 0.0)))
 

@@ -1,4 +1,5 @@
 """The pulling model (docs/SPEC_PULLING.md, issue 7): evaluator, ILP, rounding, baselines, bandit."""
+
 import itertools
 import re
 
@@ -7,16 +8,29 @@ import pytest
 from scipy.optimize import linprog
 
 from partialopt.instance import InstanceError
-from partialopt.pulling import (PullingInstance, PullingSolution, evaluate_pulling, lp_relaxation, online_bandit,
-                                pull_bytes, solve_pulling, zoo_instance)
+from partialopt.pulling import (
+    PullingInstance,
+    PullingSolution,
+    evaluate_pulling,
+    lp_relaxation,
+    online_bandit,
+    pull_bytes,
+    solve_pulling,
+    zoo_instance,
+)
 from partialopt.pulling.methods import expected_pull_before_repair, sharing_degree
 
 
 def assignment_lp(inst: PullingInstance, placement: dict) -> float:
     """Least serving delay for a fixed placement, by scipy's linprog (independent of Pyomo)."""
     midx = {m.id: i for i, m in enumerate(inst.models)}
-    var = [(r, c, midx[m]) for r in range(len(inst.groups)) for c, cl in enumerate(inst.cloudlets)
-           for m in placement[cl.id] if midx[m] in inst.eligible[r]]
+    var = [
+        (r, c, midx[m])
+        for r in range(len(inst.groups))
+        for c, cl in enumerate(inst.cloudlets)
+        for m in placement[cl.id]
+        if midx[m] in inst.eligible[r]
+    ]
     nR = len(inst.groups)
     n = len(var) + nR
     cost = np.zeros(n)
@@ -25,14 +39,21 @@ def assignment_lp(inst: PullingInstance, placement: dict) -> float:
     for r, g in enumerate(inst.groups):
         cost[len(var) + r] = g.demand * g.penalty
     A_eq = np.zeros((nR, n))
-    for i, (r, c, k) in enumerate(var):
+    for i, (r, _c, _k) in enumerate(var):
         A_eq[r, i] = 1
     A_eq[np.arange(nR), len(var) + np.arange(nR)] = 1
     A_ub = np.zeros((len(inst.cloudlets), n))
     for i, (r, c, k) in enumerate(var):
         A_ub[c, i] = inst.groups[r].demand * inst.models[k].inference_time
-    res = linprog(cost, A_ub=A_ub, b_ub=[cl.compute for cl in inst.cloudlets], A_eq=A_eq, b_eq=np.ones(nR),
-                  bounds=(0, 1), method="highs")
+    res = linprog(
+        cost,
+        A_ub=A_ub,
+        b_ub=[cl.compute for cl in inst.cloudlets],
+        A_eq=A_eq,
+        b_eq=np.ones(nR),
+        bounds=(0, 1),
+        method="highs",
+    )
     assert res.status == 0
     return float(res.fun)
 
@@ -42,8 +63,9 @@ def exhaustive(inst: PullingInstance) -> float:
     ids = [m.id for m in inst.models]
     per_cloudlet = []
     for cl in inst.cloudlets:
-        fits = [s for n in range(len(ids) + 1) for s in itertools.combinations(ids, n)
-                if pull_bytes(inst, s) <= cl.storage]
+        fits = [
+            s for n in range(len(ids) + 1) for s in itertools.combinations(ids, n) if pull_bytes(inst, s) <= cl.storage
+        ]
         per_cloudlet.append(fits)
     best = np.inf
     for combo in itertools.product(*per_cloudlet):
@@ -83,8 +105,8 @@ def test_rounding_is_feasible_and_never_beats_the_ilp(seed, tiny, zoo):
         for r in (one, ten):
             assert evaluate_pulling(inst, r.solution).feasible
             assert r.objective >= opt.objective * (1 - 1e-7)
-            assert r.bound <= opt.objective * (1 + 1e-7)          # the LP is a lower bound
-        assert ten.objective <= one.objective * (1 + 1e-12)         # the first of ten draws is the one draw
+            assert r.bound <= opt.objective * (1 + 1e-7)  # the LP is a lower bound
+        assert ten.objective <= one.objective * (1 + 1e-12)  # the first of ten draws is the one draw
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -100,8 +122,10 @@ def test_expected_pull_formula_and_its_bound(seed, tiny):
         p = float(np.prod(np.where(pick == 1, x, 1 - x)))
         if p == 0:
             continue
-        exact += p * sum(pull_bytes(inst, [inst.models[k].id for k in range(M) if pick[c, k]]) / cl.pull_rate
-                         for c, cl in enumerate(inst.cloudlets))
+        exact += p * sum(
+            pull_bytes(inst, [inst.models[k].id for k in range(M) if pick[c, k]]) / cl.pull_rate
+            for c, cl in enumerate(inst.cloudlets)
+        )
     assert expected_pull_before_repair(inst, x) == pytest.approx(exact, rel=1e-9, abs=1e-12)
     assert exact <= sharing_degree(inst) * lp_pull * (1 + 1e-9) + 1e-12
 
@@ -148,17 +172,20 @@ def test_zoo_instance_is_seeded_and_round_trips():
     assert sharing_degree(a) == 4
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda d: d["groups"][0].update(origin="nowhere"), "groups[0].origin"),
-    (lambda d: d["groups"][0].update(min_accuracy=1.5), "groups[0].min_accuracy"),
-    (lambda d: d["groups"][0].update(demand=-1), "groups[0].demand"),
-    (lambda d: d["cloudlets"][1].update(storage=float("nan")), "cloudlets[1].storage"),
-    (lambda d: d["cloudlets"][0].update(pull_rate=0), "cloudlets[0].pull_rate"),
-    (lambda d: d["models"][0].update(blocks=["missing"]), "models[0].blocks[0]"),
-    (lambda d: d["models"][2].pop("accuracy"), "models[2].accuracy"),
-    (lambda d: d["transfer"].pop(), "transfer"),
-    (lambda d: d.update(schema="x"), "schema"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d["groups"][0].update(origin="nowhere"), "groups[0].origin"),
+        (lambda d: d["groups"][0].update(min_accuracy=1.5), "groups[0].min_accuracy"),
+        (lambda d: d["groups"][0].update(demand=-1), "groups[0].demand"),
+        (lambda d: d["cloudlets"][1].update(storage=float("nan")), "cloudlets[1].storage"),
+        (lambda d: d["cloudlets"][0].update(pull_rate=0), "cloudlets[0].pull_rate"),
+        (lambda d: d["models"][0].update(blocks=["missing"]), "models[0].blocks[0]"),
+        (lambda d: d["models"][2].pop("accuracy"), "models[2].accuracy"),
+        (lambda d: d["transfer"].pop(), "transfer"),
+        (lambda d: d.update(schema="x"), "schema"),
+    ],
+)
 def test_bad_input_names_the_field(change, field, tiny):
     d = tiny(0).to_dict()
     change(d)

@@ -1,4 +1,5 @@
 """Fixtures of the scheduling model's tests: the hand-worked 4-user instance."""
+
 import pytest
 
 from partialopt import Block, Instance, Model, Server, User
@@ -13,8 +14,15 @@ def hand_instance(overlap: str = "sequential", B: float = 1.0e7, initial=None, a
     m1->m3 0.1, m3->m1 0.3, m2->m3 0, m3->m2 0.1 (A).
     Rate fixed_snr, snr = 3 -> eta = log2(4) = 2 bit/s/Hz.
     """
-    server = Server(load_bandwidth=1e10, tensor_overhead=alpha, total_bandwidth=B, noise_psd=4e-21,
-                    rate="fixed_snr", overlap=overlap, initial_model=initial)
+    server = Server(
+        load_bandwidth=1e10,
+        tensor_overhead=alpha,
+        total_bandwidth=B,
+        noise_psd=4e-21,
+        rate="fixed_snr",
+        overlap=overlap,
+        initial_model=initial,
+    )
     blocks = (Block("A", 1_000_000_000, 10), Block("Bk", 2_000_000_000, 20), Block("C", 1_000_000_000, 5))
     models = (Model("m1", ("A", "Bk"), 0.05), Model("m2", ("A", "C"), 0.05), Model("m3", ("C",), 0.02))
     users = (

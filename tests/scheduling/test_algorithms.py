@@ -1,4 +1,5 @@
 """The paper's algorithms against the exact solvers (SPEC §6-7)."""
+
 import numpy as np
 import pytest
 
@@ -12,10 +13,17 @@ N_DP = 150
 def backbone_instance(seed: int, K: int | None = None):
     rng = np.random.default_rng(seed)
     return random_instance(
-        K or 4 + seed % 4, 3 + seed % 3, structure="backbone", n_clusters=1 + seed % 2, deadline="common",
-        bandwidth="binding" if seed % 2 else "loose", rate="fixed_snr" if seed % 4 == 0 else "shannon",
-        initial_model=seed % 3 == 0, duplicates=0.3 if seed % 5 == 0 else 0.0,
-        tightness=float(rng.uniform(0.4, 1.4)), seed=20_000 + seed,
+        K or 4 + seed % 4,
+        3 + seed % 3,
+        structure="backbone",
+        n_clusters=1 + seed % 2,
+        deadline="common",
+        bandwidth="binding" if seed % 2 else "loose",
+        rate="fixed_snr" if seed % 4 == 0 else "shannon",
+        initial_model=seed % 3 == 0,
+        duplicates=0.3 if seed % 5 == 0 else 0.0,
+        tightness=float(rng.uniform(0.4, 1.4)),
+        seed=20_000 + seed,
     )
 
 
@@ -54,15 +62,26 @@ def test_dp_is_optimal_without_a_binding_budget(dp_status):
 
 @pytest.mark.parametrize("seed", range(N_DP))
 def test_every_method_is_feasible_and_below_the_optimum(seed):
-    inst = random_instance(4 + seed % 4, 3 + seed % 3, structure="general" if seed % 2 else "backbone",
-                           bandwidth="binding" if seed % 3 else "loose",
-                           overlap="pipelined" if seed % 7 == 0 else "sequential",
-                           rate="fixed_snr" if seed % 4 == 1 else "shannon", initial_model=seed % 5 == 2,
-                           tightness=float(np.random.default_rng(seed).uniform(0.6, 1.6)), seed=30_000 + seed)
+    inst = random_instance(
+        4 + seed % 4,
+        3 + seed % 3,
+        structure="general" if seed % 2 else "backbone",
+        bandwidth="binding" if seed % 3 else "loose",
+        overlap="pipelined" if seed % 7 == 0 else "sequential",
+        rate="fixed_snr" if seed % 4 == 1 else "shannon",
+        initial_model=seed % 5 == 2,
+        tightness=float(np.random.default_rng(seed).uniform(0.6, 1.6)),
+        seed=30_000 + seed,
+    )
     opt = po.solve(inst, method="brute_force").objective
     g = po.solve(inst, method="greedy")
-    for name, opts in [("greedy", {}), ("edf", {}), ("random", {"seed": seed}), ("no_sharing", {}),
-                       ("local_search", {"seed": seed, "start": g})]:
+    for name, opts in [
+        ("greedy", {}),
+        ("edf", {}),
+        ("random", {"seed": seed}),
+        ("no_sharing", {}),
+        ("local_search", {"seed": seed, "start": g}),
+    ]:
         r = po.solve(inst, method=name, **opts)
         ev = po.evaluate(inst, r.order, r.bandwidth)
         assert ev.feasible and ev.objective == r.objective, name
@@ -101,8 +120,12 @@ def test_dp_by_hand():
     plus A x3 (0.2 + 0.05 + 0.3) = 1.15 > 1; C x3 + A x1: 0.6 + 0.35 = 0.95 (4 users).
     So the optimum is 5, with GPU finish 0.8."""
     v = 1e10
-    blocks = (Block("bb", int(0.2 * v), 0), Block("a", int(0.05 * v), 0), Block("b", int(0.05 * v), 0),
-              Block("c", int(0.3 * v), 0))
+    blocks = (
+        Block("bb", int(0.2 * v), 0),
+        Block("a", int(0.05 * v), 0),
+        Block("b", int(0.05 * v), 0),
+        Block("c", int(0.3 * v), 0),
+    )
     models = (Model("A", ("bb", "a"), 0.1), Model("B", ("bb", "b"), 0.1), Model("C", ("c",), 0.1))
     users = tuple(User(f"u{i}", mm, 1e5, 1.0, snr=100.0) for i, mm in enumerate("AAABBCCC"))
     inst = Instance(Server(load_bandwidth=v, total_bandwidth=1e9, rate="fixed_snr"), blocks, models, users)
@@ -118,8 +141,11 @@ def test_greedy_by_hand():
     v = 1e10
     blocks = (Block("a", int(0.2 * v), 0), Block("c", int(0.3 * v), 0))
     models = (Model("A", ("a",), 0.1), Model("C", ("c",), 0.1))
-    users = (User("c0", "C", 1e5, 0.9, snr=100.0), User("a0", "A", 1e5, 2.0, snr=100.0),
-             User("a1", "A", 1e5, 1.0, snr=100.0))
+    users = (
+        User("c0", "C", 1e5, 0.9, snr=100.0),
+        User("a0", "A", 1e5, 2.0, snr=100.0),
+        User("a1", "A", 1e5, 1.0, snr=100.0),
+    )
     inst = Instance(Server(load_bandwidth=v, total_bandwidth=1e9, rate="fixed_snr"), blocks, models, users)
     # first step: A costs 0.2 + 0.1 = 0.3, C 0.3 + 0.1 = 0.4 -> an A user, the earlier deadline a1;
     # then a0 (added 0.1, F = 0.4), then c0 finishes 0.4 + 0.3 + 0.1 = 0.8 <= 0.9
@@ -154,8 +180,9 @@ def test_greedy_scales():
 @pytest.mark.parametrize("seed", range(10))
 def test_local_search_default_start_is_the_best_heuristic(seed):
     """``start="best"``: never worse than greedy, edf or no_sharing, and it starts from the best."""
-    inst = random_instance(12, 4, structure=["general", "backbone"][seed % 2], bandwidth="binding",
-                           tightness=1.0, seed=500 + seed)
+    inst = random_instance(
+        12, 4, structure=["general", "backbone"][seed % 2], bandwidth="binding", tightness=1.0, seed=500 + seed
+    )
     ls = po.solve(inst, method="local_search", seed=seed, max_evals=300)
     heur = {m: po.solve(inst, method=m).objective for m in ("greedy", "edf", "no_sharing")}
     assert ls.objective >= max(heur.values())

@@ -1,4 +1,5 @@
 """Closed-form bandwidth (SPEC §3, §5) against independent numerics: a root finder and cvxpy."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -91,9 +92,17 @@ def test_latest_starts_by_hand():
 def _cases(n):
     for seed in range(n):
         rate = "shannon" if seed % 2 == 0 else "fixed_snr"
-        inst = random_instance(6, 3, structure=["general", "backbone"][seed % 3 == 0], rate=rate,
-                               overlap=["sequential", "pipelined"][seed % 4 == 3],
-                               bandwidth="binding", initial_model=seed % 5 == 1, tightness=1.5, seed=seed)
+        inst = random_instance(
+            6,
+            3,
+            structure=["general", "backbone"][seed % 3 == 0],
+            rate=rate,
+            overlap=["sequential", "pipelined"][seed % 4 == 3],
+            bandwidth="binding",
+            initial_model=seed % 5 == 1,
+            tightness=1.5,
+            seed=seed,
+        )
         order = list(np.random.default_rng(seed).permutation(inst.K)[: 2 + seed % 4])
         yield seed, inst, [int(k) for k in order]
 
@@ -115,9 +124,16 @@ def test_decoupling_theorem(seed):
     """exists b with sum b <= B meeting every deadline  <=>  (i) and (ii); and the least such
     total is sum_n beta(L_n) whenever (i) holds."""
     rng = np.random.default_rng(1000 + seed)
-    inst = random_instance(6, 3, structure="general", rate=["shannon", "fixed_snr"][seed % 2],
-                           overlap=["sequential", "pipelined"][seed % 3 == 2], bandwidth="binding",
-                           tightness=float(rng.uniform(0.8, 3.0)), seed=1000 + seed)
+    inst = random_instance(
+        6,
+        3,
+        structure="general",
+        rate=["shannon", "fixed_snr"][seed % 2],
+        overlap=["sequential", "pipelined"][seed % 3 == 2],
+        bandwidth="binding",
+        tightness=float(rng.uniform(0.8, 3.0)),
+        seed=1000 + seed,
+    )
     users = rng.permutation(inst.K)[: int(rng.integers(2, 6))]
     order = [int(k) for k in users]
     # put the budget near this order's need so both outcomes of (ii) occur

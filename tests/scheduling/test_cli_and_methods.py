@@ -1,4 +1,5 @@
 """Command line (SPEC §9), the method registry, brute force and the baselines."""
+
 import itertools
 import json
 
@@ -31,8 +32,15 @@ def test_brute_force_by_hand(hand):
 @pytest.mark.parametrize("seed", range(12))
 def test_brute_force_equals_plain_enumeration(seed):
     """The pruned DFS against the full enumeration of permutations with the full evaluator."""
-    inst = random_instance(5, 3, structure=["general", "backbone"][seed % 2], bandwidth="binding",
-                           overlap=["sequential", "pipelined"][seed % 3 == 0], tightness=1.2, seed=seed)
+    inst = random_instance(
+        5,
+        3,
+        structure=["general", "backbone"][seed % 2],
+        bandwidth="binding",
+        overlap=["sequential", "pipelined"][seed % 3 == 0],
+        tightness=1.2,
+        seed=seed,
+    )
     best = 0
     for r in range(1, inst.K + 1):
         for order in itertools.permutations(range(inst.K), r):
@@ -78,8 +86,18 @@ def test_cli_generate_solve_evaluate(tmp_path, capsys):
     assert main(["solve", str(inst_path), "--method", "brute_force", "-o", str(res_path)]) == 0
     res = json.loads(res_path.read_text())
     assert res["schema"] == "partialopt/result@1" and res["status"] == "optimal"
-    assert set(res) >= {"method", "status", "order", "bandwidth", "objective", "bound", "gap",
-                        "wall_time", "start", "finish"}
+    assert set(res) >= {
+        "method",
+        "status",
+        "order",
+        "bandwidth",
+        "objective",
+        "bound",
+        "gap",
+        "wall_time",
+        "start",
+        "finish",
+    }
     assert main(["evaluate", str(inst_path), str(res_path)]) == 0
     # a result without bandwidth gets the closed-form allocation
     del res["bandwidth"]

@@ -1,4 +1,5 @@
 """The evaluator (SPEC §4-5) on instances worked out by hand, and its incremental form."""
+
 import numpy as np
 import pytest
 
@@ -118,11 +119,16 @@ def test_order_errors(hand):
 @pytest.mark.parametrize("seed", range(40))
 def test_timeline_incremental_equals_full_check(seed):
     rng = np.random.default_rng(seed)
-    inst = random_instance(7, 4, structure=["general", "backbone"][seed % 2],
-                           rate=["shannon", "fixed_snr"][seed % 3 == 0],
-                           overlap=["sequential", "pipelined"][seed % 4 == 1],
-                           bandwidth=["loose", "binding"][seed % 2 == 0], initial_model=seed % 5 == 0,
-                           seed=seed)
+    inst = random_instance(
+        7,
+        4,
+        structure=["general", "backbone"][seed % 2],
+        rate=["shannon", "fixed_snr"][seed % 3 == 0],
+        overlap=["sequential", "pipelined"][seed % 4 == 1],
+        bandwidth=["loose", "binding"][seed % 2 == 0],
+        initial_model=seed % 5 == 0,
+        seed=seed,
+    )
     tl = Timeline(inst.arrays)
     order = []
     for k in rng.permutation(inst.K):

@@ -1,4 +1,5 @@
 """Instance validation (every error names its field) and the JSON format of SPEC §9."""
+
 import json
 
 import pytest
@@ -10,8 +11,14 @@ from partialopt.generators import random_instance
 
 @pytest.mark.parametrize("seed", range(6))
 def test_json_round_trip_is_exact(seed, tmp_path):
-    inst = random_instance(9, 4, structure=["general", "backbone"][seed % 2],
-                           rate=["shannon", "fixed_snr"][seed % 3 == 0], initial_model=seed % 2 == 1, seed=seed)
+    inst = random_instance(
+        9,
+        4,
+        structure=["general", "backbone"][seed % 2],
+        rate=["shannon", "fixed_snr"][seed % 3 == 0],
+        initial_model=seed % 2 == 1,
+        seed=seed,
+    )
     path = tmp_path / "i.json"
     inst.save(path)
     back = Instance.load(path)
@@ -21,13 +28,31 @@ def test_json_round_trip_is_exact(seed, tmp_path):
 
 
 def test_spec_example_loads():
-    d = {"schema": "partialopt/instance@1",
-         "server": {"load_bandwidth": 5.4e10, "tensor_overhead": 8.5e-6, "total_bandwidth": 2.0e7,
-                    "noise_psd": 3.98e-21, "rate": "shannon", "overlap": "sequential", "initial_model": None},
-         "blocks": [{"id": "r50.stem", "bytes": 37888, "tensors": 5}],
-         "models": [{"id": "r50-pets", "blocks": ["r50.stem"], "inference_time": 0.0034}],
-         "users": [{"id": "u0", "model": "r50-pets", "data_bits": 1.2e6, "deadline": 0.3,
-                    "power": 0.2, "gain": 1e-10, "snr": None}]}
+    d = {
+        "schema": "partialopt/instance@1",
+        "server": {
+            "load_bandwidth": 5.4e10,
+            "tensor_overhead": 8.5e-6,
+            "total_bandwidth": 2.0e7,
+            "noise_psd": 3.98e-21,
+            "rate": "shannon",
+            "overlap": "sequential",
+            "initial_model": None,
+        },
+        "blocks": [{"id": "r50.stem", "bytes": 37888, "tensors": 5}],
+        "models": [{"id": "r50-pets", "blocks": ["r50.stem"], "inference_time": 0.0034}],
+        "users": [
+            {
+                "id": "u0",
+                "model": "r50-pets",
+                "data_bits": 1.2e6,
+                "deadline": 0.3,
+                "power": 0.2,
+                "gain": 1e-10,
+                "snr": None,
+            }
+        ],
+    }
     inst = Instance.from_dict(d)
     assert inst.to_dict() == d
     assert po.evaluate(inst, ["u0"]).feasible

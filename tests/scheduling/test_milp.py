@@ -1,4 +1,5 @@
 """The exact MILPs against brute force, the cut loop, time limits, warm starts, and import."""
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -15,7 +16,8 @@ def cross_instance(seed: int):
     """Mix of K in 4..7, general/backbone sharing, per-user deadlines, both rates, both
     timelines, binding and loose budgets, identical users, a resident initial model."""
     return random_instance(
-        4 + seed % 4, 3 + seed % 2,
+        4 + seed % 4,
+        3 + seed % 2,
         structure="general" if seed % 3 else "backbone",
         rate="shannon" if seed % 2 else "fixed_snr",
         overlap="pipelined" if seed % 5 == 0 else "sequential",

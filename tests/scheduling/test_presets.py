@@ -1,4 +1,5 @@
 """Model zoo, fine-tuning styles, calibration, scenarios and ``partialopt profile`` (issue 5)."""
+
 import hashlib
 import json
 import sys
@@ -25,12 +26,15 @@ REALISTIC = [name for name, p in po.PRESETS.items() if p.realistic]
 
 # -- architectures -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(PUBLISHED_PARAMS))
 def test_parameter_counts_match_published(name):
     assert architecture(name).params == PUBLISHED_PARAMS[name]
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnet101", "vit_b_16", "vit_l_16", "bert_base", "llama_1.1b"])
+@pytest.mark.parametrize(
+    "name", ["resnet18", "resnet50", "resnet101", "vit_b_16", "vit_l_16", "bert_base", "llama_1.1b"]
+)
 def test_blocks_match_the_h100_measurements(name):
     """Every measured block: same name, bytes and tensor count (buffers included); same order;
     model totals equal models.csv."""
@@ -46,7 +50,13 @@ def test_blocks_match_the_h100_measurements(name):
 
 def test_macs_match_published_flops():
     # torchvision's published GFLOPS (multiply-adds) at 224x224
-    for name, gmacs in [("resnet18", 1.81), ("resnet50", 4.09), ("resnet101", 7.80), ("vit_b_16", 17.56), ("vit_l_16", 61.55)]:
+    for name, gmacs in [
+        ("resnet18", 1.81),
+        ("resnet50", 4.09),
+        ("resnet101", 7.80),
+        ("vit_b_16", 17.56),
+        ("vit_l_16", 61.55),
+    ]:
         assert architecture(name).macs / 1e9 == pytest.approx(gmacs, rel=0.01), name
 
 
@@ -63,13 +73,15 @@ BUNDLED = Path(po.__file__).parent / "data" / "gpu_profile_h100"
 
 
 def _sha256(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()   # what `sha256sum -c SHA256SUMS` checks
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # what `sha256sum -c SHA256SUMS` checks
 
 
 def test_bundled_data_is_the_shared_measurement():
     """The bundled H100 files are the measurement, byte for byte: SHA256SUMS (committed beside
     them, computed from the original measurement) lists every file and each checksum matches."""
-    sums = dict(reversed(line.split(None, 1)) for line in (BUNDLED / "SHA256SUMS").read_text().splitlines() if line.strip())
+    sums = dict(
+        reversed(line.split(None, 1)) for line in (BUNDLED / "SHA256SUMS").read_text().splitlines() if line.strip()
+    )
     assert set(sums) == {p.name for p in BUNDLED.iterdir() if p.name != "SHA256SUMS" and not p.name.startswith(".")}
     assert {"blocks.csv", "models.csv", "env.json"} <= set(sums)
     for name, digest in sums.items():
@@ -80,6 +92,7 @@ def test_bundled_data_is_the_shared_measurement():
 
 
 # -- calibration ---------------------------------------------------------------------------------
+
 
 def test_fit_reproduces_the_published_calibration():
     cal = bundled()
@@ -97,10 +110,21 @@ def test_fit_recovers_known_parameters():
     rng = np.random.default_rng(0)
     n = rng.integers(1, 30, 50)
     b = rng.integers(1e3, 1e8, 50)
-    df = pd.DataFrame({"model": "x", "block": "b", "n_tensors": n, "bytes": b,
-                       "t_pinned_s": 7e-6 * n + b / 3e10, "t_pageable_s": np.nan, "t_disk_s": np.nan})
+    df = pd.DataFrame(
+        {
+            "model": "x",
+            "block": "b",
+            "n_tensors": n,
+            "bytes": b,
+            "t_pinned_s": 7e-6 * n + b / 3e10,
+            "t_pageable_s": np.nan,
+            "t_disk_s": np.nan,
+        }
+    )
     f = fit_loading(df, "pinned")
-    assert f.alpha == pytest.approx(7e-6, rel=1e-9) and f.v == pytest.approx(3e10, rel=1e-9) and f.r2 == pytest.approx(1)
+    assert (
+        f.alpha == pytest.approx(7e-6, rel=1e-9) and f.v == pytest.approx(3e10, rel=1e-9) and f.r2 == pytest.approx(1)
+    )
     with pytest.raises(ValueError, match="t_disk_s"):
         fit_loading(df, "disk")
     with pytest.raises(ValueError, match="source"):
@@ -109,12 +133,15 @@ def test_fit_recovers_known_parameters():
 
 # -- fine-tuning styles ----------------------------------------------------------------------------
 
+
 def _instance(fams, users=12, seed=0, deadline=0.2):
     return build(Scenario(tuple(fams), deadline=deadline), users, seed)
 
 
 def test_frozen_bottom_is_one_backbone_cluster_per_base():
-    inst = _instance([FamilySpec("resnet50", "frozen_bottom", 4, frozen=0.5), FamilySpec("vit_b_16", "frozen_bottom", 3)])
+    inst = _instance(
+        [FamilySpec("resnet50", "frozen_bottom", 4, frozen=0.5), FamilySpec("vit_b_16", "frozen_bottom", 3)]
+    )
     cluster, bb, own = backbone_structure(inst)
     assert len(set(cluster)) == 2
     fam = family("resnet50", "frozen_bottom", 4, frozen=0.5)
@@ -165,20 +192,24 @@ def test_mixed_shares_blocks_at_arbitrary_depths():
         assert len(owned) >= int(np.ceil(0.3 * n_body)) + 1
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"arch": "resnet999", "style": "head"}, "architecture"),
-    ({"arch": "resnet50", "style": "prune"}, "style"),
-    ({"arch": "resnet50", "style": "frozen_bottom", "frozen": 1.5}, "frozen"),
-    ({"arch": "resnet50", "style": "mixed", "retrain": 0.0}, "retrain"),
-    ({"arch": "vit_b_16", "style": "lora", "lora_rank": 0}, "lora_rank"),
-    ({"arch": "resnet50", "style": "head", "tasks": []}, "tasks"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"arch": "resnet999", "style": "head"}, "architecture"),
+        ({"arch": "resnet50", "style": "prune"}, "style"),
+        ({"arch": "resnet50", "style": "frozen_bottom", "frozen": 1.5}, "frozen"),
+        ({"arch": "resnet50", "style": "mixed", "retrain": 0.0}, "retrain"),
+        ({"arch": "vit_b_16", "style": "lora", "lora_rank": 0}, "lora_rank"),
+        ({"arch": "resnet50", "style": "head", "tasks": []}, "tasks"),
+    ],
+)
 def test_family_bad_input_names_the_field(kwargs, field):
     with pytest.raises(ValueError, match=f"^{field}:"):
         family(**kwargs)
 
 
 # -- scenarios and presets -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", REALISTIC)
 def test_realistic_presets_are_seeded_and_round_trip(name):
@@ -258,6 +289,7 @@ def test_loading_source_changes_the_server():
 
 # -- profiling (no GPU needed) -------------------------------------------------------------------
 
+
 def _fake_calibration(alpha=12e-6, v=2.5e10, e=0.004):
     def time_block(b, source):
         return None if source == "disk" else alpha * b.n_tensors + b.bytes / (v if source == "pinned" else v / 4)
@@ -289,8 +321,12 @@ def test_generate_uses_a_calibration_file(tmp_path):
     # resnet18 was not timed: scaled from the measured resnet50 by MACs
     e18 = [m.inference_time for m in inst.models if m.id.startswith("resnet18")][0]
     assert e18 == pytest.approx(0.004 * architecture("resnet18").macs / architecture("resnet50").macs, rel=0.01)
-    assert main(["generate", "vision-frozen-bottom", "-k", "4", "--calibration", str(tmp_path / "cal.json"),
-                 "-o", str(out)]) == 2  # vit_b_16 has no measured reference in the fake file
+    assert (
+        main(
+            ["generate", "vision-frozen-bottom", "-k", "4", "--calibration", str(tmp_path / "cal.json"), "-o", str(out)]
+        )
+        == 2
+    )  # vit_b_16 has no measured reference in the fake file
     (tmp_path / "bad.json").write_text(json.dumps({"schema": "other"}))
     assert main(["generate", "vision-mixed", "--calibration", str(tmp_path / "bad.json")]) == 2
 
@@ -305,8 +341,11 @@ def test_profile_without_torch_fails_clearly(monkeypatch, capsys, tmp_path):
 
 
 def test_profile_without_gpu_fails_clearly(monkeypatch, capsys, tmp_path):
-    fake = types.SimpleNamespace(__version__="2.0-fake", version=types.SimpleNamespace(cuda=None),
-                                 cuda=types.SimpleNamespace(is_available=lambda: False))
+    fake = types.SimpleNamespace(
+        __version__="2.0-fake",
+        version=types.SimpleNamespace(cuda=None),
+        cuda=types.SimpleNamespace(is_available=lambda: False),
+    )
     monkeypatch.setitem(sys.modules, "torch", fake)
     assert main(["profile", "-o", str(tmp_path / "c.json")]) == 3
     assert "needs a CUDA GPU" in capsys.readouterr().err

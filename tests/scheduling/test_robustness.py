@@ -5,6 +5,7 @@ Optima are never hard-coded: exact methods are compared with ``brute_force``, an
 a rescaled instance with brute force on the original (the problem is invariant under a change of
 time unit and of byte unit).
 """
+
 import dataclasses
 import time
 
@@ -21,7 +22,10 @@ from partialopt.evaluate import Timeline
 from partialopt.loading import switch_costs
 
 HEURISTICS = {
-    "greedy": {}, "edf": {}, "random": {"seed": 3}, "no_sharing": {},
+    "greedy": {},
+    "edf": {},
+    "random": {"seed": 3},
+    "no_sharing": {},
     "local_search": {"max_evals": 300},
 }
 PRESETS = ("general", "backbone-common", "backbone-deadlines")
@@ -36,8 +40,9 @@ def time_scaled(inst, s):
     """Every time multiplied by s (inference, deadlines, loads, uploads: D scales with time)."""
     models = tuple(dataclasses.replace(m, inference_time=m.inference_time * s) for m in inst.models)
     users = tuple(dataclasses.replace(u, deadline=u.deadline * s, data_bits=u.data_bits * s) for u in inst.users)
-    return inst.replace(models=models, users=users).with_server(load_bandwidth=inst.server.load_bandwidth / s,
-                           tensor_overhead=inst.server.tensor_overhead * s)
+    return inst.replace(models=models, users=users).with_server(
+        load_bandwidth=inst.server.load_bandwidth / s, tensor_overhead=inst.server.tensor_overhead * s
+    )
 
 
 def tiny_times(inst):
@@ -65,8 +70,12 @@ def zero_data(inst):
 
 
 TRANSFORMS = {
-    "tiny_times": tiny_times, "huge_times": lambda i: time_scaled(i, 1e4), "huge_blocks": huge_blocks,
-    "no_deadline": no_deadline, "half_no_deadline": half_no_deadline, "zero_data": zero_data,
+    "tiny_times": tiny_times,
+    "huge_times": lambda i: time_scaled(i, 1e4),
+    "huge_blocks": huge_blocks,
+    "no_deadline": no_deadline,
+    "half_no_deadline": half_no_deadline,
+    "zero_data": zero_data,
 }
 SCALE_INVARIANT = ("tiny_times", "huge_times", "huge_blocks")
 
@@ -228,8 +237,12 @@ def _lora_twins(deadline_a, deadline_b):
     """Two identical LoRA adapters on a two-block backbone; the blocks' order makes the full
     load of mA exceed that of mB by one ulp (``(adA + bb1) + bb2`` vs ``(bb1 + bb2) + adB``)."""
     server = Server(load_bandwidth=5.4e10, tensor_overhead=8.5e-6, total_bandwidth=2e7, rate="fixed_snr")
-    blocks = (Block("adA", 912842821, 4), Block("bb1", 813456968, 50), Block("bb2", 649766333, 70),
-              Block("adB", 912842821, 4))
+    blocks = (
+        Block("adA", 912842821, 4),
+        Block("bb1", 813456968, 50),
+        Block("bb2", 649766333, 70),
+        Block("adB", 912842821, 4),
+    )
     models = (Model("mA", ("bb1", "bb2", "adA"), 0.01), Model("mB", ("bb1", "bb2", "adB"), 0.01))
     users = (User("uA", "mA", 1e5, deadline_a, snr=3.0), User("uB", "mB", 1e5, deadline_b, snr=3.0))
     return Instance(server, blocks, models, users)
@@ -252,10 +265,13 @@ def test_dp_refusals_are_typed():
     per_user = po.generate("backbone-deadlines", users=6, seed=0)
     cases = {
         "dp: the DP needs one common deadline": per_user,
-        "dp: block": _users(po.generate("general", users=6, seed=0),  # common deadline, general sharing
-                            lambda i, u: dataclasses.replace(u, deadline=0.5)),
-        "dp: the DP covers the sequential timeline only": po.generate(
-            "backbone-common", users=6, seed=0).with_server(overlap="pipelined"),
+        "dp: block": _users(
+            po.generate("general", users=6, seed=0),  # common deadline, general sharing
+            lambda i, u: dataclasses.replace(u, deadline=0.5),
+        ),
+        "dp: the DP covers the sequential timeline only": po.generate("backbone-common", users=6, seed=0).with_server(
+            overlap="pipelined"
+        ),
     }
     for prefix, inst in cases.items():
         with pytest.raises(NotApplicable) as info:

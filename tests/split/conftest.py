@@ -1,4 +1,5 @@
 """Fixtures of the split variant's tests: seeded EUA-style instances, each built once per session."""
+
 import functools
 
 import pytest

@@ -1,18 +1,30 @@
 """Variant ``split`` of the pulling model (the authors' public-code model, docs/SPEC_PULLING.md)."""
+
 import numpy as np
 import pytest
 
 from partialopt.instance import InstanceError
-from partialopt.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest,
-                             evaluate_split, exhaustive_split, split_ilp, split_lp_sampling)
+from partialopt.split import (
+    DC,
+    SplitCloudlet,
+    SplitInstance,
+    SplitModel,
+    SplitRequest,
+    evaluate_split,
+    exhaustive_split,
+    split_ilp,
+    split_lp_sampling,
+)
 
 
 def hand(F0: float = 1.0) -> SplitInstance:
     """dc --40-- c1 --10-- c0 (s/GB). Model v (3 GB, type t) is stored at c1; w (type t) at c0."""
     cl = (SplitCloudlet("c0", F0, stored=("w",)), SplitCloudlet("c1", 1.0, stored=("v",)))
     models = (SplitModel("v", "t", 3e9, 0.9, 0.2), SplitModel("w", "t", 6e9, 0.5, 0.1))
-    reqs = (SplitRequest("q0", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0),
-            SplitRequest("q1", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0))
+    reqs = (
+        SplitRequest("q0", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0),
+        SplitRequest("q1", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0),
+    )
     return SplitInstance(cl, (("c0", "c1", 10.0), ("c1", DC, 40.0)), models, reqs, dc_price=1.0, edge_price=0.2)
 
 
@@ -66,13 +78,22 @@ def test_lp_sampling_is_feasible_and_never_beats_the_ilp(seed, eua):
         assert r.objective >= best.objective * (1 - 1e-9) and r.bound <= best.objective * (1 + 1e-9)
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda i: {"cloudlets": (SplitCloudlet("c0", 1.0, arrival=200.0, m1=0.01),) + i.cloudlets[1:]}, "cloudlets[0].arrival"),
-    (lambda i: {"requests": (SplitRequest("q", "c9", "t", 0.5, 1, 1, 1, 1),)}, "requests[0].home"),
-    (lambda i: {"edges": (("c0", "c1", 10.0),)}, "edges"),
-    (lambda i: {"cloudlets": (SplitCloudlet("c0", 1.0, stored=("zz",)),) + i.cloudlets[1:]}, "cloudlets[0].stored[0]"),
-    (lambda i: {"models": (SplitModel("v", "t", -1.0, 0.9, 0.2),) + i.models[1:]}, "models[0].size"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (
+            lambda i: {"cloudlets": (SplitCloudlet("c0", 1.0, arrival=200.0, m1=0.01),) + i.cloudlets[1:]},
+            "cloudlets[0].arrival",
+        ),
+        (lambda i: {"requests": (SplitRequest("q", "c9", "t", 0.5, 1, 1, 1, 1),)}, "requests[0].home"),
+        (lambda i: {"edges": (("c0", "c1", 10.0),)}, "edges"),
+        (
+            lambda i: {"cloudlets": (SplitCloudlet("c0", 1.0, stored=("zz",)),) + i.cloudlets[1:]},
+            "cloudlets[0].stored[0]",
+        ),
+        (lambda i: {"models": (SplitModel("v", "t", -1.0, 0.9, 0.2),) + i.models[1:]}, "models[0].size"),
+    ],
+)
 def test_bad_input_names_the_field(change, field):
     inst = hand()
     kw = {k: getattr(inst, k) for k in ("cloudlets", "edges", "models", "requests")}

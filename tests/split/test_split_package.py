@@ -1,23 +1,36 @@
 """The ``split`` variant as its own package (issue 12): JSON round trip, field-named errors, the
 standalone formulation ``formulations.split``, and the old import path kept as an alias."""
+
 import json
 
 import pyomo.environ as pyo
 import pytest
 
 from partialopt.core.errors import InstanceError
-from partialopt.split import (DC, SplitCloudlet, SplitInstance, SplitModel, SplitRequest, eua_instance,
-                              evaluate_split, exhaustive_split, split_ilp)
+from partialopt.split import (
+    DC,
+    SplitCloudlet,
+    SplitInstance,
+    SplitModel,
+    SplitRequest,
+    eua_instance,
+    evaluate_split,
+    exhaustive_split,
+    split_ilp,
+)
 from partialopt.split.instance import SCHEMA
 
 
 def hand() -> SplitInstance:
     cl = (SplitCloudlet("c0", 1.0, stored=("w",)), SplitCloudlet("c1", 1.0, 5.0, 0.01, 2e-4, stored=("v",)))
     models = (SplitModel("v", "t", 3e9, 0.9, 0.2), SplitModel("w", "t", 6e9, 0.5, 0.1))
-    reqs = (SplitRequest("q0", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0),
-            SplitRequest("q1", "c1", "t", 0.0, 0.1, 1e6, 1e7, 100.0))
-    return SplitInstance(cl, (("c0", "c1", 10.0), ("c1", DC, 40.0)), models, reqs, dc_price=1.0, edge_price=0.2,
-                         meta={"note": "hand"})
+    reqs = (
+        SplitRequest("q0", "c0", "t", 0.8, 10.0, 1e6, 1e7, 100.0),
+        SplitRequest("q1", "c1", "t", 0.0, 0.1, 1e6, 1e7, 100.0),
+    )
+    return SplitInstance(
+        cl, (("c0", "c1", 10.0), ("c1", DC, 40.0)), models, reqs, dc_price=1.0, edge_price=0.2, meta={"note": "hand"}
+    )
 
 
 INSTANCES = [hand, lambda: eua_instance(3, 6, seed=0), lambda: eua_instance(8, 30, seed=1)]
@@ -38,8 +51,9 @@ def test_json_round_trip_is_exact(make, tmp_path):
     loaded = SplitInstance.load(path)
     assert loaded == inst and loaded.to_json() == inst.to_json()
     assert (loaded.distance == inst.distance).all()
-    assert [loaded.options(q) for q in range(len(loaded.requests))] == \
-        [inst.options(q) for q in range(len(inst.requests))]
+    assert [loaded.options(q) for q in range(len(loaded.requests))] == [
+        inst.options(q) for q in range(len(inst.requests))
+    ]
 
 
 def _broken(edit):
@@ -48,29 +62,32 @@ def _broken(edit):
     return d
 
 
-@pytest.mark.parametrize("edit, field", [
-    (lambda d: d.update(extra=1), "extra: unknown field"),
-    (lambda d: d.pop("edges"), "edges: missing field"),
-    (lambda d: d.update(schema="partialopt/pulling@1"), "schema: unknown schema version"),
-    (lambda d: d["cloudlets"][0].update(storage=1.0), "cloudlets[0].storage: unknown field"),
-    (lambda d: d["cloudlets"][1].pop("compute"), "cloudlets[1].compute: missing field"),
-    (lambda d: d["cloudlets"][0].update(stored="w"), "cloudlets[0].stored: expected a list"),
-    (lambda d: d["cloudlets"][0].update(stored=[1]), "cloudlets[0].stored[0]: unknown model id"),
-    (lambda d: d["models"][1].pop("size"), "models[1].size: missing field"),
-    (lambda d: d["models"][0].update(size="big"), "models[0].size: expected a number"),
-    (lambda d: d["requests"][1].pop("penalty"), "requests[1].penalty: missing field"),
-    (lambda d: d["requests"][0].update(home="c9"), "requests[0].home: unknown cloudlet id"),
-    (lambda d: d["requests"][0].update(task=3), "requests[0].task: expected a non-empty string"),
-    (lambda d: d["requests"][0].update(color="red"), "requests[0].color: unknown field"),
-    (lambda d: d["edges"][1].pop("weight"), "edges[1].weight: missing field"),
-    (lambda d: d["edges"][0].update(c="x"), "edges[0].c: unknown field"),
-    (lambda d: d["edges"][0].update(b="c7"), "edges[0].b: unknown cloudlet id"),
-    (lambda d: d["edges"][0].update(weight=-1), "edges[0].weight: must be >= 0"),
-    (lambda d: d.update(edges=[["c0", "c1", 1.0]]), "edges[0]: expected an object"),
-    (lambda d: d.update(edges={}), "edges: expected a list"),
-    (lambda d: d.update(meta=[1]), "meta: expected a JSON object"),
-    (lambda d: d.update(dc_price=None), "dc_price: expected a number"),
-])
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda d: d.update(extra=1), "extra: unknown field"),
+        (lambda d: d.pop("edges"), "edges: missing field"),
+        (lambda d: d.update(schema="partialopt/pulling@1"), "schema: unknown schema version"),
+        (lambda d: d["cloudlets"][0].update(storage=1.0), "cloudlets[0].storage: unknown field"),
+        (lambda d: d["cloudlets"][1].pop("compute"), "cloudlets[1].compute: missing field"),
+        (lambda d: d["cloudlets"][0].update(stored="w"), "cloudlets[0].stored: expected a list"),
+        (lambda d: d["cloudlets"][0].update(stored=[1]), "cloudlets[0].stored[0]: unknown model id"),
+        (lambda d: d["models"][1].pop("size"), "models[1].size: missing field"),
+        (lambda d: d["models"][0].update(size="big"), "models[0].size: expected a number"),
+        (lambda d: d["requests"][1].pop("penalty"), "requests[1].penalty: missing field"),
+        (lambda d: d["requests"][0].update(home="c9"), "requests[0].home: unknown cloudlet id"),
+        (lambda d: d["requests"][0].update(task=3), "requests[0].task: expected a non-empty string"),
+        (lambda d: d["requests"][0].update(color="red"), "requests[0].color: unknown field"),
+        (lambda d: d["edges"][1].pop("weight"), "edges[1].weight: missing field"),
+        (lambda d: d["edges"][0].update(c="x"), "edges[0].c: unknown field"),
+        (lambda d: d["edges"][0].update(b="c7"), "edges[0].b: unknown cloudlet id"),
+        (lambda d: d["edges"][0].update(weight=-1), "edges[0].weight: must be >= 0"),
+        (lambda d: d.update(edges=[["c0", "c1", 1.0]]), "edges[0]: expected an object"),
+        (lambda d: d.update(edges={}), "edges: expected a list"),
+        (lambda d: d.update(meta=[1]), "meta: expected a JSON object"),
+        (lambda d: d.update(dc_price=None), "dc_price: expected a number"),
+    ],
+)
 def test_bad_json_names_the_field(edit, field):
     with pytest.raises(InstanceError) as err:
         SplitInstance.from_dict(_broken(edit))
@@ -87,8 +104,9 @@ def test_load_names_the_file_and_the_field(tmp_path):
 
 
 def test_formulation_is_standalone_and_extensible():
-    from formulations import split as form
     import formulations
+    from formulations import split as form
+
     assert formulations.split is form
     inst = hand()
     m = form.build(inst)
@@ -121,9 +139,12 @@ def test_split_ilp_equals_exhaustive_search(seed, eua):
 def test_old_import_path_is_an_alias():
     import partialopt.pulling.split as old
     import partialopt.split as new
+
     for name in new.__all__:
         assert getattr(old, name) is getattr(new, name), name
-    from partialopt.pulling.split import DC as dc, SplitInstance as SI, split_online_ts  # noqa: F401
+    from partialopt.pulling.split import DC as dc  # noqa: F401
+    from partialopt.pulling.split import SplitInstance as SI
+
     assert dc == DC and SI is SplitInstance
 
 
@@ -133,9 +154,11 @@ def test_formulations_split_imports_no_methods():
     import inspect
 
     from formulations import split as form
+
     tree = ast.parse(inspect.getsource(form))
-    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
-           {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
     assert mods <= {"__future__", "pyomo.environ", "partialopt.split.instance"}, mods
 
 
@@ -144,9 +167,12 @@ def test_data_layer_is_light():
     solver stack; the package's names load on first use."""
     import subprocess
     import sys
-    code = ("import sys, partialopt.split.instance\n"
-            "print([m for m in ('pyomo', 'scipy', 'partialopt.split.methods', 'partialopt.pulling.methods',"
-            " 'partialopt.split.online', 'partialopt.split.presets') if m in sys.modules])")
+
+    code = (
+        "import sys, partialopt.split.instance\n"
+        "print([m for m in ('pyomo', 'scipy', 'partialopt.split.methods', 'partialopt.pulling.methods',"
+        " 'partialopt.split.online', 'partialopt.split.presets') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
