@@ -381,7 +381,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         f"instances x {len(sweep.methods)} methods, backend {args.backend}"
     )
     rows = ["preset", x] if len(sweep.presets) > 1 else [x]
-    print(f"\nmean served users ({' x '.join(rows)} down, method across):")
+    scheduling = bool((df["family"] == "scheduling").any()) if "family" in df else True
+    what = "served users" if scheduling else "total delay (s per frame)"
+    print(f"\nmean {what} ({' x '.join(rows)} down, method across):")
     print(pivot_means(df, rows).round(2).to_string())
     if df["bound"].notna().any():
         proven = df.groupby(["preset", "users", "seed", *sweep.grid])["proven"].first()
@@ -408,8 +410,10 @@ def _bench_plot(df, x: str, name: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     if name == "gaps":
         plot_gap_distribution(df[df["status"] != "refused"], ax=ax, title="gap to the best proven bound, per instance")
-    else:
+    elif df["served_fraction"].notna().any():
         plot_lines(df, x, "served_fraction", ax=ax, title=f"sweep {name!r}")
+    else:  # the pulling families: total delay
+        plot_lines(df, x, "objective", ax=ax, title=f"sweep {name!r}")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

@@ -21,6 +21,8 @@ def instance_key(df: pd.DataFrame) -> list[str]:
         "gap",
         "time_s",
         "shared_fraction",
+        "family",
+        "sense",
         "note",
         "best_bound",
         "best_found",
@@ -31,18 +33,27 @@ def instance_key(df: pd.DataFrame) -> list[str]:
 
 
 def add_reference(df: pd.DataFrame) -> pd.DataFrame:
-    """Per instance: ``best_bound`` = the least proven upper bound any method gave,
-    ``best_found`` = the most users any method served, ``proven`` = some method proved
-    optimality; per row ``gap_to_best = (best_bound - objective) / best_bound`` (0 when both are 0)."""
+    """Per instance: ``best_bound`` = the tightest proven bound any method gave (the least upper
+    bound when the family maximises, the largest lower bound when it minimises: column ``sense``,
+    ``max`` when absent), ``best_found`` = the best objective any method reached, ``proven`` =
+    some method proved optimality; per row ``gap_to_best`` = :func:`partialopt.core.result.gap` of
+    the row's objective and ``best_bound`` in that sense (0 when the objective meets it)."""
     out = df.copy()
     key = instance_key(out)
+    sense = out["sense"].fillna("max") if "sense" in out else pd.Series("max", index=out.index)
+    minimise = sense == "min"
     grouped = out.groupby(key, dropna=False, sort=False)
-    out["best_bound"] = grouped["bound"].transform("min")
-    out["best_found"] = grouped["objective"].transform("max")
+    lowest, highest = grouped["bound"].transform("min"), grouped["bound"].transform("max")
+    out["best_bound"] = highest.where(minimise, lowest)
+    worst, best = grouped["objective"].transform("min"), grouped["objective"].transform("max")
+    out["best_found"] = worst.where(minimise, best)
     out["proven"] = grouped["status"].transform(lambda s: bool((s == "optimal").any()))
     bb = out["best_bound"].astype(float)
-    gap = (bb - out["objective"].astype(float)) / bb.where(bb > 0)
-    out["gap_to_best"] = gap.where(~((bb == 0) & (out["objective"] == 0)), 0.0).clip(lower=0.0)
+    obj = out["objective"].astype(float)
+    gap_max = ((bb - obj) / bb.where(bb > 0)).where(~(bb <= 0) | bb.isna(), 0.0)
+    gap_min = ((obj - bb) / obj.where(obj > 0)).where(~(obj <= 0) | obj.isna(), 0.0)
+    gap = gap_min.where(minimise, gap_max)
+    out["gap_to_best"] = gap.where(bb.notna() & obj.notna()).clip(lower=0.0)
     return out
 
 

@@ -49,9 +49,19 @@ LABELS = {
 SCALE = {"total_bandwidth": 1e6, "load_bandwidth": 1e9, "tensor_overhead": 1e-6}
 
 
-def make_instance(preset: str, users: int, seed: int, params: Mapping[str, Any] | None = None) -> Instance:
-    """The instance of one sweep point; unknown parameters raise naming the parameter."""
+def make_instance(preset: str, users: int, seed: int, params: Mapping[str, Any] | None = None) -> Any:
+    """The instance of one sweep point; unknown parameters raise naming the parameter. Presets of
+    the pulling families (``pulling-zoo``, ``split-eua``) take no parameters."""
     params = dict(params or {})
+    from ..solve import REGISTRY
+
+    for fam in REGISTRY.families.values():
+        if preset in fam.presets:
+            if params:
+                raise ValueError(f"{sorted(params)[0]}: sweep parameters apply to scheduling presets, not {preset!r}")
+            from ..solve import generate as generate_any
+
+            return generate_any(preset, users, seed)
     unknown = set(params) - set(PARAMETERS)
     if unknown:
         raise ValueError(f"{sorted(unknown)[0]}: unknown sweep parameter (choose from {PARAMETERS})")

@@ -61,6 +61,30 @@ def _grid(name: str, param: str, values: tuple, small_values: tuple, preset: str
     return fn
 
 
+def pulling(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
+    """Total delay of the pulling model's methods against the number of request groups (pulling-zoo)."""
+    return Sweep(
+        ("pulling-zoo",),
+        users=(4,) if small else (6, 12, 24),
+        seeds=_seeds(seeds),
+        methods=("ilp", "randomized_rounding", "most_popular", "no_sharing"),
+        options={"ilp": {"time_limit": 10.0 if small else 60.0}, "randomized_rounding": {"samples": 10}},
+        name="pulling",
+    ), "users"
+
+
+def split(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
+    """Total delay of the split variant's methods against the number of requests (split-eua)."""
+    return Sweep(
+        ("split-eua",),
+        users=(6,) if small else (10, 20, 30),
+        seeds=_seeds(seeds),
+        methods=("ilp", "lp_sampling"),
+        options={"ilp": {"time_limit": 10.0 if small else 60.0}},
+        name="split",
+    ), "users"
+
+
 SWEEPS: dict[str, Callable[[int, bool], tuple[Sweep, str]]] = {
     "gaps": gaps,
     "users": users,
@@ -68,6 +92,8 @@ SWEEPS: dict[str, Callable[[int, bool], tuple[Sweep, str]]] = {
     "bandwidth": _grid("bandwidth", "total_bandwidth", (2.5e6, 5e6, 1e7, 2e7, 4e7), (5e6, 2e7)),
     "loading": _grid("loading", "load_bandwidth", (2e9, 4e9, 8e9, 16e9, 32e9, 64e9), (4e9, 32e9)),
     "shared": _grid("shared", "frozen", (0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0)),
+    "pulling": pulling,
+    "split": split,
 }
 
 

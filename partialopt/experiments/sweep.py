@@ -8,8 +8,13 @@ task's seed, so two runs of one sweep give identical tables except for ``time_s`
 methods stopped by a wall-clock limit (give ``local_search`` a ``max_evals`` budget and ``milp`` no
 binding ``time_limit`` when bit-identical tables matter).
 
+Presets of every problem family may be swept (``partialopt.solve.preset_names()``): for the pulling
+families ``users`` is the number of request groups or requests, the objective is a delay
+(``sense`` ``min``), and the grid parameters (scheduling only) do not apply.
+
 Columns: ``sweep, preset, users, seed, <grid parameters>, method, status, objective,
-served_fraction, bound, gap, time_s, shared_fraction, note``. ``status`` is a Result status, or
+served_fraction, bound, gap, time_s, shared_fraction, family, sense, note`` (``served_fraction``
+and ``shared_fraction`` for the scheduling family only). ``status`` is a Result status, or
 ``refused`` (the method raised :class:`~partialopt.core.errors.NotApplicable`: it does not cover the
 instance's class; ``note`` says why) or ``error`` (any other exception, e.g. a method that built a
 schedule the evaluator rejects; ``note`` is ``"ExceptionType: message"``).
@@ -35,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import NotApplicable
-from ..solve import METHODS, method_options, solve
+from ..solve import REGISTRY, method_options, solve
 from .instances import PARAMETERS, make_instance, shared_fraction
 
 if TYPE_CHECKING:
@@ -61,25 +66,35 @@ class Sweep:
     def validate(self) -> None:
         if not self.presets:
             raise ValueError("presets: a sweep needs at least one preset")
-        from ..presets import PRESETS
+        from ..solve import REGISTRY, preset_names
 
+        families = preset_names()
         for p in self.presets:
-            if p not in PRESETS:
-                raise ValueError(f"presets: unknown preset {p!r} (choose from {sorted(PRESETS)})")
+            if p not in families:
+                raise ValueError(f"presets: unknown preset {p!r} (choose from {sorted(families)})")
+        used = {families[p] for p in self.presets}
+        if self.grid and used != {"scheduling"}:
+            raise ValueError(
+                "grid: sweep parameters apply to the scheduling presets only; give the pulling and "
+                "split presets a sweep of their own"
+            )
         for k in self.users:
             if int(k) < 1:
                 raise ValueError(f"users: every K must be >= 1, got {k}")
         if not self.seeds:
             raise ValueError("seeds: a sweep needs at least one seed")
-        for m in self.methods:
-            if m not in METHODS:
-                raise ValueError(f"methods: unknown method {m!r} (choose from {sorted(METHODS)})")
+        for fam in sorted(used):
+            known = REGISTRY.family(fam).methods
+            for m in self.methods:
+                if m not in known:
+                    raise ValueError(f"methods: unknown method {m!r} of the {fam} family (choose from {sorted(known)})")
         for m, opts in self.options.items():
             if m not in self.methods:
                 raise ValueError(f"options: options given for {m!r}, which is not among the methods")
-            bad = set(opts) - set(method_options(m))
-            if bad:
-                raise ValueError(f"options: {m} has no option {sorted(bad)[0]!r}")
+            for fam in sorted(used):
+                bad = set(opts) - set(method_options(m, fam))
+                if bad:
+                    raise ValueError(f"options: {m} has no option {sorted(bad)[0]!r}")
         for k, values in self.grid.items():
             if k not in PARAMETERS:
                 raise ValueError(f"grid: unknown parameter {k!r} (choose from {PARAMETERS})")
@@ -126,13 +141,16 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
             {**base, "method": m, "status": "error", "note": f"instance: {type(exc).__name__}: {exc}"}
             for m in task["methods"]
         ]
-    share = shared_fraction(inst)
+    family = REGISTRY.family_of(inst)
+    scheduling = family.name == "scheduling"
+    share = shared_fraction(inst) if scheduling else None
+    sense = family.result_class().SENSE
     rows = []
     for m in task["methods"]:
         opts = dict(task["options"].get(m, {}))
-        if "seed" in method_options(m) and "seed" not in opts:
+        if "seed" in method_options(m, family.name) and "seed" not in opts:
             opts["seed"] = task["seed"]
-        row = {**base, "method": m, "shared_fraction": share}
+        row = {**base, "method": m, "family": family.name, "sense": sense, "shared_fraction": share}
         try:
             r = solve(inst, method=m, **opts)
         except NotApplicable as exc:
@@ -146,7 +164,7 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
                 **row,
                 "status": str(r.status),
                 "objective": r.objective,
-                "served_fraction": r.objective / inst.K,
+                "served_fraction": r.objective / inst.K if scheduling else None,
                 "bound": r.bound,
                 "gap": r.gap,
                 "time_s": r.wall_time,
@@ -282,6 +300,8 @@ def run_sweep(
         "gap",
         "time_s",
         "shared_fraction",
+        "family",
+        "sense",
         "note",
     ]
     df = pd.DataFrame([row for rows in results for row in rows]).reindex(columns=columns)

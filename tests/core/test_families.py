@@ -75,3 +75,31 @@ def test_families_are_told_apart_by_schema(tmp_path):
         assert po.load_instance(path) == inst
     with pytest.raises(po.OptionError, match="schema"):
         REGISTRY.family_of_schema("partialopt/nothing@1")
+
+
+@pytest.mark.parametrize("sweep", ["pulling", "split"])
+def test_bench_sweeps_the_pulling_families(tmp_path, sweep, capsys):
+    """`partialopt bench` on the minimisation families: every row re-checked, the best bound is a
+    lower bound (largest proven one), gaps in the minimisation sense."""
+    import pandas as pd
+
+    out = tmp_path / f"{sweep}.csv"
+    argv = ["bench", sweep, "--small", "--seeds", "1", "--backend", "serial", "--no-progress", "-o", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "total delay" in capsys.readouterr().out
+    df = pd.read_csv(out)
+    assert set(df["family"]) == {sweep} and set(df["sense"]) == {"min"}
+    assert (df["status"].isin(["optimal", "feasible"])).all()
+    assert (df["best_bound"] <= df["objective"] * (1 + 1e-9)).all()
+    assert (df["best_found"] <= df["objective"] * (1 + 1e-12)).all()
+    expected = (df["objective"] - df["best_bound"]) / df["objective"]
+    assert df["gap_to_best"].to_numpy() == pytest.approx(expected.clip(lower=0).to_numpy(), abs=1e-12)
+
+
+def test_sweep_parameters_are_for_scheduling_presets_only():
+    from partialopt.experiments import Sweep
+
+    with pytest.raises(ValueError, match="^grid: "):
+        Sweep(("pulling-zoo",), methods=("ilp",), grid={"deadline_scale": (1.0,)}).validate()
+    with pytest.raises(ValueError, match="^methods: unknown method 'greedy' of the pulling family"):
+        Sweep(("pulling-zoo",), methods=("greedy",)).validate()
