@@ -142,6 +142,16 @@ def evaluate(instance: Any, solution: Any, *args: Any, **kwargs: Any) -> Any:
     ``evaluate(instance, solution_or_result, sharing=True)`` (``evaluate_pulling``). Split:
     ``evaluate(instance, choice_or_result)`` (``evaluate_split``: ``(total, violations)``).
     A result given instead of a solution is judged as its family's ``Result.evaluate`` does.
+
+    Parameters
+    ----------
+    instance : Instance, PullingInstance or SplitInstance
+        The problem; its type selects the family's judge.
+    solution : list, PullingSolution, dict or a result
+        An order of user ids, a placement and assignment, a choice per request, or any family's
+        result.
+    *args, **kwargs
+        Passed to the family's judge (``bandwidth`` for scheduling, ``sharing`` for pulling).
     """
     fam = REGISTRY.family_of(instance)
     if hasattr(solution, "evaluate") and hasattr(solution, "SCHEMA"):

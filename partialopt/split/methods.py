@@ -120,7 +120,21 @@ def split_ilp(
     A time limit (model building included), an interrupt or a solver error returns the best
     checked choice (at worst every request on the data-center fallback, always feasible), a valid
     lower bound (HiGHS's, or ``sum_q min_o delay_{q,o}``: the problem without compute limits)
-    and the status; ``stats["termination"]`` is HiGHS's own status."""
+    and the status; ``stats["termination"]`` is HiGHS's own status.
+
+    Parameters
+    ----------
+    inst : SplitInstance
+        The split instance.
+    time_limit : float
+        Seconds, model building included.
+    sharing : bool
+        False: no common knowledge (the shareable part only from cloudlets holding the model).
+    threads : int or None
+        HiGHS threads (None: 1).
+    memory_limit : float
+        MB the model may take, estimated before building.
+    """
     budget = Budget(time_limit)
     check_memory_limit(memory_limit)
     name = "split_ilp" if sharing else "split_ilp_no_sharing"
@@ -171,7 +185,15 @@ def split_ilp(
 def split_lp_sampling(inst: SplitInstance, seed: int = 0) -> SplitResult:
     """Sample each request's option from the LP relaxation's ``w`` (seeded); repair ``F_c`` by
     moving the requests with the longest inference at an overloaded cloudlet to the data center.
-    Always feasible (the fallback has no budget or compute use); ``bound`` = the LP value."""
+    Always feasible (the fallback has no budget or compute use); ``bound`` = the LP value.
+
+    Parameters
+    ----------
+    inst : SplitInstance
+        The split instance.
+    seed : int
+        Seed of the sampling.
+    """
     t0 = time.perf_counter()
     m = form.build(inst, relax=True)
     opts = m.options
