@@ -25,7 +25,8 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_MISSING_DEPENDENCY, EXIT_INTERRUP
 
 EXIT_CODES_HELP = """exit codes:
   0    ok
-  1    evaluate: the schedule is infeasible (bench: some runs failed; solve: the solver failed)
+  1    evaluate: the schedule is infeasible or the result's claims (objective, bound, status)
+       contradict the evaluator (bench: some runs failed; solve: the solver failed)
   2    bad input: a file, field, option or argument (one line on stderr names it)
   3    a missing optional dependency (e.g. ray for --backend ray, torch for profile)
   130  interrupted (Ctrl-C); solve first writes the interrupted result (incumbent + bound)"""
@@ -102,8 +103,8 @@ _RANGE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": (lambda v: v >= 0, "must be an integer >= 0"),
     "max_evals": (lambda v: v >= 0, "must be an integer >= 0"),
     "max_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
-    "max_cut_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
-    "samples": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_cut_rounds": (lambda v: v >= 1, "must be an integer >= 1"),
+    "samples": (lambda v: v >= 1, "must be an integer >= 1"),
 }
 # options whose default is None but whose value, when given, has a known type
 _TYPE_OF_NONE_DEFAULT: dict[str, type] = {"threads": int, "max_evals": int}
@@ -356,11 +357,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         for v in ev.violations:
             print(f"  deadline missed: {v['user']} finishes {v['finish']:.6g} s > deadline {v['deadline']:.6g} s")
     else:
-        print(f"total delay {ev.total:.9g} s per frame ({family.name}, claimed {res.objective:.9g})")
+        print(f"total delay {ev.total:.9g} s per frame ({family.name})")
         for v in ev.violations:
             print(f"  violated: {v}")
+    claims = [p for p in res.claim_problems(inst) if p != "the solution is infeasible"]
+    for p in claims:
+        print(f"  claim contradicted: {p}")
     print("feasible" if ev.feasible else "INFEASIBLE")
-    return EXIT_OK if ev.feasible else EXIT_INFEASIBLE
+    return EXIT_OK if ev.feasible and not claims else EXIT_INFEASIBLE
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -461,15 +465,23 @@ def _presets_epilog() -> str:
     return "\n".join(lines)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with one line on stderr for a bad argument (``partialopt solve: error: argument
+    --time-limit: ...``) instead of the usage block, like every other bad input; exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog="partialopt",
         description="Scheduling and bandwidth allocation for parameter-sharing edge inference.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"partialopt {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     g = sub.add_parser(
         "generate",
@@ -618,6 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except ImportError as exc:
         if _is_own_module(exc):
             raise

@@ -155,7 +155,18 @@ def evaluate(instance: Any, solution: Any, *args: Any, **kwargs: Any) -> Any:
     """
     fam = REGISTRY.family_of(instance)
     if hasattr(solution, "evaluate") and hasattr(solution, "SCHEMA"):
+        if not isinstance(solution, fam.result_class()):
+            from .core.errors import OptionError
+
+            raise OptionError(
+                f"solution: a {type(solution).__name__} is not a result of the {fam.name} family "
+                f"of this {type(instance).__name__}"
+            )
         return solution.evaluate(instance)
+    if isinstance(solution, str):
+        from .core.errors import OptionError
+
+        raise OptionError(f"solution: expected an order, a solution or a result, got the string {solution!r}")
     if fam.name == "scheduling":
         from .evaluate import evaluate as judge
 
@@ -193,6 +204,13 @@ def generate(preset: str, users: int = 10, seed: int = 0, **options: Any) -> Any
     **options
         The preset's own options (e.g. ``calibration``, ``loading`` for realistic presets).
     """
+    from .core.errors import OptionError
+
+    if isinstance(users, bool) or not isinstance(users, int) or users < 1:
+        raise OptionError(f"users: must be an integer >= 1, got {users!r}")
+    names = preset_names()
+    if preset not in names:
+        raise OptionError(f"preset: unknown preset {preset!r} (choose from {sorted(names)})")
     for fam in REGISTRY.families.values():
         if preset in fam.presets:
             from .core.registry import load
@@ -213,7 +231,9 @@ def _load(path: Any, what: str, build: Callable[[dict], Any]) -> Any:
         data = read_json(path, what)
         check_numbers(data)
         if not isinstance(data, dict):
-            raise InstanceError(f"expected a JSON object ({what}), got {json_type(data)}")
+            raise InstanceError(
+                f"expected a JSON object ({'an' if what[0] in 'aeiou' else 'a'} {what}), got {json_type(data)}"
+            )
         return build(data)
     except (InstanceError, ValueError) as exc:
         text = str(exc)
@@ -223,13 +243,11 @@ def _load(path: Any, what: str, build: Callable[[dict], Any]) -> Any:
 def load_instance(path: Any) -> Any:
     """An instance file of any family, told apart by its ``schema`` tag (errors name the file
     and the field)."""
-    return _load(
-        path, "an instance", lambda d: REGISTRY.family_of_schema(d.get("schema")).instance_class().from_dict(d)
-    )
+    return _load(path, "instance", lambda d: REGISTRY.family_of_schema(d.get("schema")).instance_class().from_dict(d))
 
 
 def load_result(path: Any) -> Any:
     """A result file of any family, told apart by its ``schema`` tag."""
     return _load(
-        path, "a result", lambda d: REGISTRY.family_of_result_schema(d.get("schema")).result_class().from_dict(d)
+        path, "result", lambda d: REGISTRY.family_of_result_schema(d.get("schema")).result_class().from_dict(d)
     )

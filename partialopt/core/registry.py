@@ -187,6 +187,9 @@ class Registry:
         result = spec.function()(instance, **options)
         if not result.wall_time:
             result.wall_time = time.perf_counter() - t0
-        if not result.is_feasible(instance):
-            raise RuntimeError(f"{spec.name} returned a solution the {fam.name} evaluator rejects; this is a bug")
+        problems = result.claim_problems(instance)
+        if problems:
+            raise RuntimeError(
+                f"{spec.name}: the {fam.name} evaluator contradicts the result ({'; '.join(problems)}); this is a bug"
+            )
         return result

@@ -71,6 +71,25 @@ class ResultBase:
         """The family's evaluator's verdict on this result's solution."""
         return bool(self.evaluate(instance).feasible)
 
+    def claim_problems(self, instance: Any) -> list[str]:
+        """What this result claims that its family's evaluator contradicts: an infeasible solution,
+        an objective other than the evaluator's, a bound on the wrong side of the objective, an
+        ``optimal`` without a bound that meets it. Empty when every claim holds."""
+        ev = self.evaluate(instance)
+        out = [] if ev.feasible else ["the solution is infeasible"]
+        actual = float(ev.total if self.SENSE == "min" else ev.objective)
+        tol = 1e-6 * max(1.0, abs(actual))
+        if abs(float(self.objective) - actual) > tol:
+            out.append(f"objective {self.objective:g} differs from the evaluator's {actual:g}")
+        if self.bound is not None:
+            wrong_side = self.bound < actual - tol if self.SENSE == "max" else self.bound > actual + tol
+            if wrong_side:
+                side = "below" if self.SENSE == "max" else "above"
+                out.append(f"bound {self.bound:g} is {side} a feasible objective {actual:g}: not a bound")
+        if str(self.status) == Status.OPTIMAL and (self.bound is None or abs(self.bound - actual) > tol):
+            out.append(f"status optimal, but the bound {self.bound} does not meet the objective {actual:g}")
+        return out
+
     def summary(self) -> str:
         """One line: method, status, objective, bound, gap, wall time."""
         b = "-" if self.bound is None else f"{self.bound:g}"

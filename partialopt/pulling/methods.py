@@ -310,6 +310,8 @@ def ilp(
                 return done(Status.ERROR, error=f"HiGHS says infeasible ({rep.termination})")
             if rep.status == Status.ERROR:
                 return done(Status.ERROR, error=rep.error)
+            if rep.status == Status.TIME_LIMIT:
+                return done(rep.status, limit="time_limit")
             return done(rep.status)
 
 

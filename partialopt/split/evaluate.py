@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ..core.errors import InstanceError
 from .instance import DC, GB, SHARE, SplitInstance
 
 
@@ -41,6 +42,13 @@ def evaluate_split(
     viol: list[str] = []
     total = 0.0
     load = {c.id: 0.0 for c in inst.cloudlets}
+    known = {r.id for r in inst.requests}
+    models = {m.id for m in inst.models}
+    for rid, chosen in choice.items():
+        if rid not in known:
+            raise InstanceError(f"choice: unknown request id {rid!r}")
+        if chosen[0] != DC and chosen[0] not in models:
+            raise InstanceError(f"choice[{rid}][0]: unknown model id {chosen[0]!r}")
     for r in inst.requests:
         if r.id not in choice:
             viol.append(f"{r.id}: no choice")

@@ -179,6 +179,8 @@ def split_ilp(
                     Status.ERROR, error=f"HiGHS's bound {rep.bound:.9g} is above a checked choice's delay {checked:.9g}"
                 )
             bound = max(bound, rep.bound)
+        if rep.status == Status.TIME_LIMIT:
+            return done(rep.status, limit="time_limit")
         return done(rep.status)
 
 

@@ -103,3 +103,64 @@ def test_sweep_parameters_are_for_scheduling_presets_only():
         Sweep(("pulling-zoo",), methods=("ilp",), grid={"deadline_scale": (1.0,)}).validate()
     with pytest.raises(ValueError, match="^methods: unknown method 'greedy' of the pulling family"):
         Sweep(("pulling-zoo",), methods=("greedy",)).validate()
+
+
+def test_a_result_is_judged_only_by_its_own_family():
+    sched, pull = generate("general", users=5, seed=0), generate("pulling-zoo", users=4, seed=0)
+    with pytest.raises(po.OptionError, match="^solution: a PullingResult is not a result of the scheduling"):
+        po.evaluate(sched, po.solve(pull))
+    with pytest.raises(po.OptionError, match="^solution: a Result is not a result of the pulling"):
+        po.evaluate(pull, po.solve(sched))
+
+
+def test_split_evaluator_names_unknown_ids():
+    inst = generate("split-eua", users=4, seed=0)
+    res = po.solve(inst)
+    first = next(iter(res.choice))
+    with pytest.raises(po.InstanceError, match=rf"^choice\[{first}\]\[0\]: unknown model id 'zz'"):
+        po.evaluate(inst, {**res.choice, first: ("zz", "c0", "c0")})
+    with pytest.raises(po.InstanceError, match="^choice: unknown request id 'q99'"):
+        po.evaluate(inst, {**res.choice, "q99": ("dc", "dc", "dc")})
+
+
+@pytest.mark.parametrize("field,value", [("objective", 99), ("bound", 0.5), ("status", "optimal")])
+def test_evaluate_rejects_claims_the_evaluator_contradicts(tmp_path, capsys, field, value):
+    """A result file whose objective, bound or status disagrees with the evaluator exits 1."""
+    inst = generate("general", users=6, seed=1)
+    inst_path, res_path = tmp_path / "inst.json", tmp_path / "res.json"
+    inst.save(inst_path)
+    res = po.solve(inst, "greedy")  # feasible, 2+ served, no bound
+    assert res.objective >= 1 and res.bound is None
+    data = res.to_dict()
+    data[field] = value
+    if field == "status":  # optimal without a bound meeting the objective
+        data["bound"] = res.objective + 3
+    res_path.write_text(json.dumps(data))
+    assert main(["evaluate", str(inst_path), str(res_path)]) == 1
+    assert "claim contradicted" in capsys.readouterr().out
+    res.save(res_path)
+    assert main(["evaluate", str(inst_path), str(res_path)]) == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["solve", "x.json", "--time-limit", "0"],
+        ["generate", "nosuch"],
+        ["generate", "general", "--users", "0"],
+        ["evaluate", "only-one.json"],
+    ],
+)
+def test_argument_errors_are_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"partialopt {argv[0]}: error:"), err
+
+
+def test_generate_errors_are_typed_and_list_every_family():
+    with pytest.raises(po.OptionError, match="pulling-zoo"):
+        po.generate("nope")
+    with pytest.raises(po.OptionError, match="^users: "):
+        po.generate("general", users=0)
