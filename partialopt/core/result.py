@@ -101,6 +101,43 @@ class ResultBase:
         )
 
     # -- JSON -------------------------------------------------------------------------------
+    COMMON_FIELDS: ClassVar[tuple[str, ...]] = ("method", "status", "objective", "bound", "gap", "wall_time", "stats")
+
+    def common_payload(self) -> dict[str, Any]:
+        """The JSON form of the fields every result has."""
+        return {
+            "method": self.method,
+            "status": str(self.status),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": getattr(self, "gap", None),
+            "wall_time": self.wall_time,
+            "stats": self.stats,
+        }
+
+    @classmethod
+    def common_fields(cls, d: Mapping[str, Any], own: tuple[str, ...], required: tuple[str, ...]) -> dict[str, Any]:
+        """Check a payload's fields (the common ones plus ``own``; ``required`` present) and parse
+        the common ones (field-named errors); the family parses its ``own``."""
+        from .validation import finite_number, json_object, status, text
+
+        known = set(cls.COMMON_FIELDS) | set(own)
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InstanceError(f"{unknown[0]}: unknown field (a {cls.__name__} has {sorted(known)})")
+        for name in required:
+            if name not in d:
+                raise InstanceError(f"{name}: missing field")
+        return {
+            "method": text("method", d.get("method", "unknown")),
+            "status": status(d.get("status", "feasible")),
+            "objective": finite_number("objective", d["objective"]),
+            "bound": None if d.get("bound") is None else finite_number("bound", d["bound"]),
+            "gap": None if d.get("gap") is None else finite_number("gap", d["gap"]),
+            "wall_time": finite_number("wall_time", d.get("wall_time", 0.0)),
+            "stats": json_object("stats", d.get("stats")),
+        }
+
     def payload(self) -> dict[str, Any]:  # pragma: no cover - every family overrides
         raise NotImplementedError
 

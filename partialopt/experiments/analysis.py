@@ -12,23 +12,9 @@ KEY = ["sweep", "preset", "users", "seed"]
 
 def instance_key(df: pd.DataFrame) -> list[str]:
     """Columns that identify one instance: sweep, preset, users, seed and the grid parameters."""
-    fixed = set(KEY) | {
-        "method",
-        "status",
-        "objective",
-        "served_fraction",
-        "bound",
-        "gap",
-        "time_s",
-        "shared_fraction",
-        "family",
-        "sense",
-        "note",
-        "best_bound",
-        "best_found",
-        "proven",
-        "gap_to_best",
-    }
+    from .sweep import ROW_COLUMNS
+
+    fixed = set(KEY) | set(ROW_COLUMNS) | {"best_bound", "best_found", "proven", "gap_to_best"}
     return [c for c in df.columns if c in KEY or c not in fixed]
 
 

@@ -47,6 +47,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BACKENDS = ("process", "serial", "ray")
+ROW_COLUMNS = (
+    "method",
+    "status",
+    "objective",
+    "served_fraction",
+    "bound",
+    "gap",
+    "time_s",
+    "shared_fraction",
+    "family",
+    "sense",
+    "note",
+)
+"""The columns of one (instance, method) row after the instance's key and grid parameters."""
 
 
 @dataclass(frozen=True)
@@ -292,17 +306,7 @@ def run_sweep(
         "users",
         "seed",
         *sweep.grid,
-        "method",
-        "status",
-        "objective",
-        "served_fraction",
-        "bound",
-        "gap",
-        "time_s",
-        "shared_fraction",
-        "family",
-        "sense",
-        "note",
+        *ROW_COLUMNS,
     ]
     df = pd.DataFrame([row for rows in results for row in rows]).reindex(columns=columns)
     if output is not None:

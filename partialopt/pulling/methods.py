@@ -26,8 +26,8 @@ from ..core import interrupt
 from ..core.errors import InstanceError, SolverError
 from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
 from ..core.result import ResultBase, gap
-from ..core.status import STATUSES, Status
-from ..core.validation import finite_number, flag, json_object
+from ..core.status import Status
+from ..core.validation import finite_number, flag
 from .evaluate import PullingEvaluation, PullingSolution, evaluate_pulling, pull_bytes
 from .instance import PullingInstance
 
@@ -58,51 +58,15 @@ class PullingResult(ResultBase):
         return evaluate_pulling(inst, self.solution, sharing=self.sharing)
 
     def payload(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "status": str(self.status),
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-            "wall_time": self.wall_time,
-            "sharing": self.sharing,
-            **self.solution.to_dict(),
-            "stats": self.stats,
-        }
+        return {**self.common_payload(), "sharing": self.sharing, **self.solution.to_dict()}
 
     @classmethod
     def from_payload(cls, d: Mapping[str, Any]) -> PullingResult:
-        known = {
-            "method",
-            "status",
-            "objective",
-            "bound",
-            "gap",
-            "wall_time",
-            "sharing",
-            "placement",
-            "assignment",
-            "stats",
-        }
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise InstanceError(f"{unknown[0]}: unknown field (a pulling result has {sorted(known)})")
-        for name in ("placement", "objective"):
-            if name not in d:
-                raise InstanceError(f"{name}: missing field")
-        status = d.get("status", "feasible")
-        if status not in STATUSES:
-            raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
+        kw = cls.common_fields(d, own=("sharing", "placement", "assignment"), required=("placement", "objective"))
         return cls(
-            method=str(d.get("method", "unknown")),
-            status=status,
+            **kw,
             solution=_solution(d["placement"], d.get("assignment", [])),
-            objective=finite_number("objective", d["objective"]),
-            bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
-            gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
-            wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
             sharing=flag("sharing", d.get("sharing", True)),
-            stats=json_object("stats", d.get("stats")),
         )
 
 

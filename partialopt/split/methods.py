@@ -22,8 +22,8 @@ from ..core import interrupt
 from ..core.errors import InstanceError
 from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit
 from ..core.result import ResultBase, gap
-from ..core.status import STATUSES, Status
-from ..core.validation import finite_number, flag, json_object
+from ..core.status import Status
+from ..core.validation import flag
 from ..pulling.methods import _solve, lp_value
 from .evaluate import SplitEvaluation, evaluate_split
 from .instance import DC, SplitInstance
@@ -60,30 +60,12 @@ class SplitResult(ResultBase):
         return evaluate_split(inst, self.choice, self.sharing)
 
     def payload(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "status": str(self.status),
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-            "wall_time": self.wall_time,
-            "sharing": self.sharing,
-            "choice": {r: list(c) for r, c in self.choice.items()},
-            "stats": self.stats,
-        }
+        choice = {r: list(c) for r, c in self.choice.items()}
+        return {**self.common_payload(), "sharing": self.sharing, "choice": choice}
 
     @classmethod
     def from_payload(cls, d: Mapping[str, Any]) -> SplitResult:
-        known = {"method", "status", "objective", "bound", "gap", "wall_time", "sharing", "choice", "stats"}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise InstanceError(f"{unknown[0]}: unknown field (a split result has {sorted(known)})")
-        for name in ("choice", "objective"):
-            if name not in d:
-                raise InstanceError(f"{name}: missing field")
-        status = d.get("status", "feasible")
-        if status not in STATUSES:
-            raise InstanceError(f"status: unknown status {status!r} (choose from {STATUSES})")
+        kw = cls.common_fields(d, own=("sharing", "choice"), required=("choice", "objective"))
         choice = d["choice"]
         if not isinstance(choice, Mapping):
             raise InstanceError(
@@ -94,17 +76,7 @@ class SplitResult(ResultBase):
             if not (isinstance(c, list) and len(c) == 3 and all(isinstance(x, str) for x in c)):
                 raise InstanceError(f"choice[{r}]: expected [model, shareable source, specific source], got {c!r}")
             parsed[str(r)] = (c[0], c[1], c[2])
-        return cls(
-            method=str(d.get("method", "unknown")),
-            status=status,
-            choice=parsed,
-            objective=finite_number("objective", d["objective"]),
-            bound=None if d.get("bound") is None else finite_number("bound", d["bound"]),
-            gap=None if d.get("gap") is None else finite_number("gap", d["gap"]),
-            wall_time=finite_number("wall_time", d.get("wall_time", 0.0)),
-            sharing=flag("sharing", d.get("sharing", True)),
-            stats=json_object("stats", d.get("stats")),
-        )
+        return cls(**kw, choice=parsed, sharing=flag("sharing", d.get("sharing", True)))
 
 
 def split_ilp(
