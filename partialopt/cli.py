@@ -17,6 +17,7 @@ from typing import Any
 from . import __version__
 from .core.errors import InstanceError, OptionError, PartialoptError, SolverError
 from .core.jsonio import json_type, read_json, write_text_atomic
+from .core.registry import check_option
 from .instance import Instance
 from .presets import PRESETS
 from .solve import METHODS, REGISTRY, generate, load_instance, load_result, method_options, solve
@@ -95,47 +96,10 @@ def check_output(
 
 
 # ---------------------------------------------------------------------- method options
-_RANGE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "time_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number of seconds"),
-    "memory_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number"),
-    "threads": (lambda v: v >= 1, "must be an integer >= 1"),
-    "mip_gap": (lambda v: 0 <= v <= 1, "must be in [0, 1]"),
-    "seed": (lambda v: v >= 0, "must be an integer >= 0"),
-    "max_evals": (lambda v: v >= 0, "must be an integer >= 0"),
-    "max_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
-    "max_cut_rounds": (lambda v: v >= 1, "must be an integer >= 1"),
-    "samples": (lambda v: v >= 1, "must be an integer >= 1"),
-}
-# options whose default is None but whose value, when given, has a known type
-_TYPE_OF_NONE_DEFAULT: dict[str, type] = {"threads": int, "max_evals": int}
 # options that take a method name or an order of user ids
 _ORDER_OPTIONS = ("start", "warm_start")
 # options that only Python callers can set
 _PYTHON_ONLY = ("customize",)
-
-
-def _check_type(value: Any, expected: type, label: str) -> Any:
-    """``value`` checked against (and, for floats, converted to) the type of the option's default."""
-    if expected is bool:
-        ok = isinstance(value, bool)
-    elif expected is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif expected is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok:
-            try:
-                value = float(value)
-            except OverflowError:
-                raise OptionError(f"{label}: number too large") from None
-            if not math.isfinite(value):
-                raise OptionError(f"{label}: must be a finite number, got {value!r}")
-    elif expected is str:
-        ok = isinstance(value, str)
-    else:
-        return value
-    if not ok:
-        raise OptionError(f"{label}: expected {expected.__name__}, got {json_type(value)} {value!r}")
-    return value
 
 
 def _check_order_option(key: str, value: Any, instance: Instance, label: str) -> Any:
@@ -170,21 +134,18 @@ def _check_order_option(key: str, value: Any, instance: Instance, label: str) ->
 
 
 def _check_option(key: str, value: Any, default: Any, instance: Instance, label: str) -> Any:
+    """The registry's check (:func:`partialopt.core.registry.check_option`: types of numeric and
+    boolean options, ranges) plus what only the command line needs: orders given as user ids,
+    text for text options, no Python callables."""
     if key in _PYTHON_ONLY:
         raise OptionError(f"{label}: takes a Python callable; it cannot be set from the command line")
     if key in _ORDER_OPTIONS:
         return _check_order_option(key, value, instance, label)
-    if value is None:
-        if default is None:
-            return None
+    if isinstance(default, str) and not isinstance(value, str):
+        raise OptionError(f"{label}: expected str, got {json_type(value)} {value!r}")
+    if value is None and default is not None:
         raise OptionError(f"{label}: must not be null (default {default!r})")
-    expected = type(default) if default is not None else _TYPE_OF_NONE_DEFAULT.get(key, object)
-    value = _check_type(value, expected, label)
-    if key in _RANGE_CHECKS and isinstance(value, (int, float)):
-        ok, rule = _RANGE_CHECKS[key]
-        if not ok(value):
-            raise OptionError(f"{label}: {rule}, got {value!r}")
-    return value
+    return check_option(key, value, default, label)
 
 
 def validate_options(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
+import numbers
 import textwrap
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +22,53 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import NotApplicable, OptionError
+
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "time_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number of seconds"),
+    "memory_limit": (lambda v: math.isfinite(v) and v > 0, "must be a positive finite number"),
+    "threads": (lambda v: v >= 1, "must be an integer >= 1"),
+    "mip_gap": (lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    "seed": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_evals": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
+    "max_cut_rounds": (lambda v: v >= 1, "must be an integer >= 1"),
+    "samples": (lambda v: v >= 1, "must be an integer >= 1"),
+}
+"""Ranges of the options methods share, by name (checked wherever a method takes one)."""
+TYPE_OF_NONE_DEFAULT: dict[str, type] = {"threads": int, "max_evals": int}
+"""Options whose default is None but whose value, when given, has a known type."""
+
+
+def check_option(name: str, value: Any, default: Any, label: str | None = None) -> Any:
+    """One option value checked against its default's type (bool, int, float; an int is accepted
+    for a float and converted) and the shared :data:`RANGES`; other options (text, orders,
+    objects, callables) are left to the method. Returns the value (floats as ``float``).
+    Raises :class:`OptionError` naming ``label`` (default: the option's name)."""
+    label = label or name
+    expected = type(default) if default is not None else TYPE_OF_NONE_DEFAULT.get(name)
+    if value is None or expected not in (bool, int, float):
+        return value
+    if expected is bool:
+        ok = isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        value = int(value) if ok else value
+    else:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if ok:
+            try:
+                value = float(value)
+            except OverflowError:
+                raise OptionError(f"{label}: number too large") from None
+            if not math.isfinite(value) and name not in RANGES:
+                raise OptionError(f"{label}: must be a finite number, got {value!r}")
+    if not ok:
+        raise OptionError(f"{label}: expected {expected.__name__}, got {type(value).__name__} {value!r}")
+    if name in RANGES and not isinstance(value, bool):
+        test, rule = RANGES[name]
+        if not test(value):
+            raise OptionError(f"{label}: {rule}, got {value!r}")
+    return value
 
 
 def numpydoc_parameters(doc: str) -> dict[str, tuple[str, str]]:
@@ -180,6 +229,7 @@ class Registry:
             raise OptionError(
                 f"{spec.name}: unknown option {unknown[0]!r} (accepted: {', '.join(sorted(accepted)) or 'none'})"
             )
+        options = {k: check_option(k, v, accepted[k]) for k, v in options.items()}
         reason = spec.why_not(instance)
         if reason:
             raise NotApplicable(reason)

@@ -164,3 +164,28 @@ def test_generate_errors_are_typed_and_list_every_family():
         po.generate("nope")
     with pytest.raises(po.OptionError, match="^users: "):
         po.generate("general", users=0)
+
+
+@pytest.mark.parametrize(
+    "method,options,needle",
+    [
+        ("milp", {"time_limit": 0}, "time_limit: must be a positive"),
+        ("milp", {"threads": 0}, "threads: must be an integer >= 1"),
+        ("milp", {"mip_gap": 1.5}, "mip_gap: must be in [0, 1]"),
+        ("local_search", {"max_evals": -1}, "max_evals: must be an integer >= 0"),
+        ("random", {"seed": 1.5}, "seed: expected int"),
+        ("ilp", {"time_limit": float("inf")}, "time_limit: must be a positive finite"),
+    ],
+)
+def test_the_registry_checks_option_types_and_ranges(method, options, needle):
+    """po.solve checks what the CLI checks (types of numeric options, shared ranges)."""
+    inst = generate("pulling-zoo", users=4, seed=0) if method == "ilp" else generate("general", users=5, seed=0)
+    with pytest.raises(po.OptionError, match="^" + needle.replace("[", r"\[").replace("]", r"\]")):
+        po.solve(inst, method, **options)
+
+
+def test_numpy_integers_are_integers():
+    import numpy as np
+
+    inst = generate("general", users=5, seed=0)
+    assert po.solve(inst, "random", seed=np.int64(3)).order == po.solve(inst, "random", seed=3).order
