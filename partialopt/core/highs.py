@@ -326,3 +326,35 @@ class HighsRunner:
     def load_solution(self) -> None:
         """Load HiGHS's current solution into the Pyomo variables (needs ``has_solution``)."""
         self.opt.load_vars()
+
+
+def solve_once(
+    model: Any, time_limit: float, mip_gap: float = 1e-9, threads: int | None = None, presolve: bool = True
+) -> SolveReport:
+    """One HiGHS solve of ``model``; its solution (if any) is loaded into the Pyomo variables."""
+    runner = HighsRunner(model, threads=threads, mip_gap=mip_gap, presolve=presolve)
+    rep = runner.solve(time_limit)
+    if rep.has_solution:
+        runner.load_solution()
+    return rep
+
+
+def solve_lp(model: Any, what: str, time_limit: float = 60.0) -> SolveReport:
+    """Solve an LP that a method cannot do without: its report (optimal, with an ``objective``),
+    or ``KeyboardInterrupt`` on Ctrl-C, or :class:`~.errors.SolverError` naming ``what`` and
+    HiGHS's status (never a result built on a failed solve)."""
+    from .errors import SolverError
+
+    rep = solve_once(model, time_limit)
+    if rep.status == Status.INTERRUPTED:
+        raise KeyboardInterrupt(f"{what}: interrupted")
+    if rep.status != Status.OPTIMAL or not rep.has_solution or rep.objective is None:
+        raise SolverError(f"{what}: HiGHS ended with {rep.termination} {rep.error}".rstrip())
+    return rep
+
+
+def lp_value(model: Any, what: str, time_limit: float = 60.0) -> float:
+    """The optimum of an LP that a method cannot do without (see :func:`solve_lp`)."""
+    value = solve_lp(model, what, time_limit).objective
+    assert value is not None  # solve_lp raises otherwise
+    return float(value)

@@ -23,8 +23,8 @@ import pyomo.environ as pyo
 from formulations import pulling as form
 
 from ..core import interrupt
-from ..core.errors import InstanceError, SolverError
-from ..core.highs import MEMORY_LIMIT_MB, Budget, HighsRunner, SizeEstimate, SolveReport, check_memory_limit
+from ..core.errors import InstanceError
+from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit, lp_value, solve_lp, solve_once
 from ..core.result import ResultBase, gap
 from ..core.status import Status
 from ..core.validation import finite_number, flag
@@ -116,43 +116,6 @@ def _result(
         sharing,
         stats or {},
     )
-
-
-def _solve(
-    model: pyo.ConcreteModel,
-    time_limit: float = 60.0,
-    mip_gap: float = 1e-9,
-    threads: int | None = None,
-    presolve: bool = True,
-) -> SolveReport:
-    """One HiGHS solve of ``model``; the solution (if any) is loaded into its variables."""
-    runner = HighsRunner(model, threads=threads, mip_gap=mip_gap, presolve=presolve)
-    rep = runner.solve(time_limit)
-    if rep.has_solution:
-        runner.load_solution()
-    return rep
-
-
-def solve_lp(model: pyo.ConcreteModel, what: str, time_limit: float = 60.0) -> SolveReport:
-    """Solve an LP that a method cannot do without: its report (optimal, with an ``objective``),
-    or ``KeyboardInterrupt`` on Ctrl-C, or :class:`SolverError` naming ``what`` and HiGHS's status."""
-    return _lp_report(model, what, time_limit)
-
-
-def lp_value(model: pyo.ConcreteModel, what: str, time_limit: float = 60.0) -> float:
-    """The optimum of an LP that a method cannot do without (see :func:`solve_lp`)."""
-    value = solve_lp(model, what, time_limit).objective
-    assert value is not None  # solve_lp raises otherwise
-    return float(value)
-
-
-def _lp_report(model: pyo.ConcreteModel, what: str, time_limit: float) -> SolveReport:
-    rep = _solve(model, time_limit)
-    if rep.status == Status.INTERRUPTED:
-        raise KeyboardInterrupt(f"{what}: interrupted")
-    if rep.status != Status.OPTIMAL or not rep.has_solution or rep.objective is None:
-        raise SolverError(f"{what}: HiGHS ended with {rep.termination} {rep.error}".rstrip())
-    return rep
 
 
 def trivial_solution(inst: PullingInstance) -> PullingSolution:
@@ -253,7 +216,7 @@ def ilp(
             return done(Status.TIME_LIMIT, limit="model building used up time_limit")
         presolve = True
         while True:
-            rep = _solve(model, budget.left(), max(mip_gap, 1e-9), threads, presolve)
+            rep = solve_once(model, budget.left(), max(mip_gap, 1e-9), threads, presolve)
             stats["termination"] = rep.termination
             if rep.has_solution:
                 sol = form.extract(model)

@@ -20,11 +20,10 @@ from formulations import split as form
 
 from ..core import interrupt
 from ..core.errors import InstanceError
-from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit
+from ..core.highs import MEMORY_LIMIT_MB, Budget, SizeEstimate, check_memory_limit, lp_value, solve_once
 from ..core.result import ResultBase, gap
 from ..core.status import Status
 from ..core.validation import flag
-from ..pulling.methods import _solve, lp_value
 from .evaluate import SplitEvaluation, evaluate_split
 from .instance import DC, SplitInstance
 
@@ -135,7 +134,7 @@ def split_ilp(
         opts = m.options
         if budget.check_build():
             return done(Status.TIME_LIMIT, limit="model building used up time_limit")
-        rep = _solve(m, budget.left(), 1e-9, threads)
+        rep = solve_once(m, budget.left(), 1e-9, threads)
         stats["termination"] = rep.termination
         if rep.has_solution:
             choice = form.extract(m)
