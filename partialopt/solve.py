@@ -24,6 +24,7 @@ from .core.registry import Family, MethodSpec, Registry
 # the scheduling family's methods, name -> "module:function" (kept for code that reads it)
 METHODS: dict[str, str] = {
     "greedy": "partialopt.algorithms.greedy:greedy",
+    "paper_greedy": "partialopt.algorithms.paper_greedy:paper_greedy",
     "dp": "partialopt.algorithms.dp:dp",
     "local_search": "partialopt.algorithms.local_search:local_search",
     "no_sharing": "partialopt.algorithms.greedy:no_sharing",
