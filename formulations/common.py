@@ -29,7 +29,7 @@ from itertools import groupby
 import numpy as np
 import pyomo.environ as pyo
 
-from partialopt.arrays import ProblemArrays
+from partialopt.arrays import ProblemArrays, moore_hodgson_bound  # noqa: F401  (re-exported)
 from partialopt.core.tolerances import ties
 from partialopt.instance import Instance
 
@@ -66,24 +66,6 @@ def seconds(m: pyo.ConcreteModel, var) -> float:
 def horizon(arr: ProblemArrays) -> float:
     """``H = max_k T_tol,k``: no user the judge serves finishes later (the base of every big-M)."""
     return float(arr.T_tol.max())
-
-
-def moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
-    """Upper bound on the number served: the optimum of ``1 || sum U_j`` with processing times
-    ``e_k`` and due dates ``T_tol,k`` (Moore-Hodgson, exact for that relaxation). Loading and
-    uploads only add time, so the served set of any schedule the judge accepts is on time there
-    too (with the judge's tolerant due dates)."""
-    import heapq
-
-    users = np.arange(arr.K) if users is None else users
-    t = 0.0
-    heap: list[float] = []
-    for k in sorted(users, key=lambda k: (arr.T[k], k)):
-        heapq.heappush(heap, -arr.e[k])
-        t += arr.e[k]
-        if t > arr.T_tol[k]:
-            t += heapq.heappop(heap)
-    return len(heap)
 
 
 def identical_groups(instance: Instance, users: np.ndarray) -> list[list[int]]:

@@ -1,23 +1,73 @@
-"""Cheap upper bounds on the number of served users (SPEC §4-5), in O(K log K) time and O(K)
-memory: what an exact method reports when it stops before its own bound is known.
+"""Upper bounds on the number of served users (SPEC §4-5) that scale to K = 10,000: what an exact
+method reports when it stops before its own bound is known, and what the ``bound`` method returns.
 
 Each is a relaxation of the judge (:mod:`partialopt.core.tolerances`): every schedule that
-:func:`partialopt.evaluate.evaluate` accepts serves at most that many users.
+:func:`partialopt.evaluate.evaluate` accepts serves at most that many users. Notation: ``S`` the
+served set, ``T_tol,k = T_k (1 + TIME_RTOL)``, ``B_tol = B (1 + BW_RTOL)``, ``need_k =
+beta_k(T_tol,k - e_k)`` (a served user starts by ``L_k <= T_tol,k - e_k``; beta decreases).
 
-- :func:`knapsack_bound`: a served user k starts by ``L_k <= T_k - e_k``, so it needs at least
-  ``beta_k(T_k (1 + rtol) - e_k)`` Hz; the most users whose least needs fit in ``B (1 + rtol)``
-  (smallest needs first: exact for this cardinality knapsack).
-- the Moore-Hodgson bound (``formulations.common.moore_hodgson_bound``): inferences alone,
-  without loads or uploads, on one machine with due dates ``T_k``.
-- the servable count: users that can be served even alone.
+- ``servable``: users that can be served even alone (:meth:`ProblemArrays.servable`).
+- ``knapsack`` (:func:`knapsack_bound`): ``sum_{k in S} need_k <= B_tol``; the most users whose
+  needs fit (smallest first: exact for this cardinality knapsack). O(K log K).
+- ``position_knapsack`` (:func:`position_knapsack_bound`): the knapsack with latest starts that
+  know the user's place. The user i-th from the end of the order starts by
+  ``L <= T_tol,max - E_i``, ``E_i`` the sum of the i least inference times (it and every user
+  after it run before the last deadline; gap ``>= e`` in both timelines), so it needs
+  ``c_k(i) = beta_k(min(T_tol,k - e_k, T_tol,max - E_i))``, non-decreasing in i. For any
+  partition of the places ``1..n`` into groups ``G_j`` starting at ``t_j``, an order serving n users
+  needs at least ``sum_j`` (the ``|G_j|`` least ``c_k(t_j)`` over k): each group's users are
+  distinct. The most n whose bound fits in ``B_tol``, for one fixed set of group starts (so the
+  bound grows with n: a binary search). O(G K log K) for G groups.
+- ``moore_hodgson`` (:func:`moore_hodgson_bound`): inferences alone on one machine with due dates
+  ``T_tol,k`` (Moore-Hodgson is exact for that relaxation). O(K log K).
+- ``setup_moore_hodgson`` (:func:`setup_moore_hodgson_bound`): the same with the least setups
+  spread over the users (below). O(K log K).
+- ``setup_dp`` (:func:`setup_dp_bound`): at a deadline level ``d``, the users with
+  ``T_tol,k <= d`` that S serves all finish by ``d``, loads included; the most of them that fit
+  (a DP over counts, the DP of SPEC §6 on a relaxation), plus a bound on the later users.
+- ``lp`` (:func:`lp_bound_relaxation`): the knapsack and the deadline levels of
+  ``setup_moore_hodgson`` together in one LP (HiGHS), rounded down: where both the budget and the
+  time bind, neither alone is tight. O(K) nonzeros.
+
+Least setups (:func:`least_setups`). Cluster the models by "shares a block" (connected
+components); ``bb_c`` is the cost of the blocks that every model of cluster c holds and
+``own_m = min_{m' in c, m' != m} tL(m' -> m)`` (0 for a model alone in its cluster, whose blocks
+are all in ``bb_c``). A batch of model m loads at least ``own_m`` whatever runs before it (from
+inside c by definition; from outside c or from an empty GPU it loads ``bb_c`` plus
+``J_m \\ bb_c``, which contains ``J_m \\ J_m'`` for every ``m'`` in c). The first batch of each
+used cluster comes from outside it and loads ``bb_c + own_m``. With a model ``m0`` resident at
+time 0, ``bb_{c(m0)} = own_{m0} = 0``. So on the sequential timeline the busy time of any set of
+batches is at least ``sum_{c used} bb_c + sum_{m used} (own_m + x_m e_m)``: the exact setup
+costs of SPEC §6's backbone class, and a relaxation of every other one.
+
+Spread setups. Charge each user ``p_k = e_k + own_m / n_m + bb_c / n_c`` (``n_m``, ``n_c`` the
+candidate users of its model and cluster). A set with ``x_m <= n_m`` users of model m and
+``x_c <= n_c`` of cluster c is charged ``sum_m x_m (e_m + own_m / n_m) + sum_c x_c bb_c / n_c
+<= sum_{m used} (own_m + x_m e_m) + sum_{c used} bb_c``, at most its busy time: so the served
+users with ``T_tol,k <= d`` have ``sum p_k <= d`` at every level d, the constraints of
+``1 || sum U_j`` with processing times ``p_k`` (Moore-Hodgson solves it exactly).
+
+Pipelined timeline (loads overlap inferences): the busy time bounds above do not hold; there,
+inferences alone (``moore_hodgson``) and loads alone are relaxed separately: the loads into the
+batches before a user's start all complete by that start ``<= T_tol,k - e_k``, so Moore-Hodgson
+with ``p_k = own_m / n_m + bb_c / n_c`` and due dates ``T_tol,k - e_k`` is a bound
+(``setup_moore_hodgson`` there), and ``setup_dp``/``lp`` are not computed.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from .arrays import ProblemArrays
+from .arrays import ProblemArrays, moore_hodgson, moore_hodgson_bound
 from .core.tolerances import budget_tol, deadline_tol
+
+if TYPE_CHECKING:
+    from .instance import Instance
+    from .result import Result
 
 
 def knapsack_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
@@ -32,12 +82,294 @@ def knapsack_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
 
 def cheap_bound(arr: ProblemArrays) -> tuple[int, dict[str, int]]:
     """The least of the cheap bounds over the servable users, and each one by name."""
-    from formulations.common import moore_hodgson_bound
-
     cand = arr.servable()
     parts = {
         "servable": int(len(cand)),
         "knapsack": knapsack_bound(arr, cand),
-        "moore_hodgson": int(moore_hodgson_bound(arr, cand)) if len(cand) else 0,
+        "moore_hodgson": moore_hodgson_bound(arr, cand),
     }
     return min(parts.values()), parts
+
+
+def position_knapsack_bound(arr: ProblemArrays, users: np.ndarray, groups: int = 96) -> int:
+    """The position-aware knapsack of the module docstring (group starts: ``groups`` places,
+    geometric and linear, up to the plain knapsack bound)."""
+    users = np.asarray(users, dtype=np.int64)
+    n_max = knapsack_bound(arr, users)
+    if n_max <= 1:
+        return n_max
+    T = arr.T_tol[users]
+    own = T - arr.e[users]
+    E = np.cumsum(np.sort(arr.e[users]))
+    T_max = float(T.max())
+    starts = np.unique(
+        np.r_[np.geomspace(1, n_max, groups // 2).round(), np.linspace(1, n_max, groups // 2).round()]
+    ).astype(np.int64)
+    prefix = []  # per group start t: cumulative sums of the sorted c_k(t)
+    for t in starts:
+        c = arr.beta(users, np.minimum(own, T_max - E[t - 1]))
+        c = np.sort(c[np.isfinite(c)])
+        prefix.append(np.r_[0.0, np.cumsum(c)])
+    B = budget_tol(arr.B)
+
+    def need(n: int) -> float:
+        total = 0.0
+        for j, t in enumerate(starts):
+            if t > n:
+                break
+            size = (starts[j + 1] if j + 1 < len(starts) else n + 1) - t
+            size = min(size, n + 1 - t)
+            if size > len(prefix[j]) - 1:
+                return math.inf
+            total += prefix[j][size]
+        return total
+
+    lo, hi = 0, n_max  # need(lo) <= B < need(hi + 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if need(mid) <= B:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# -- least setups -------------------------------------------------------------------------------
+
+
+def least_setups(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(cluster_of_model, bb_per_cluster, own_per_model)`` of the module docstring, for any
+    sharing structure (exactly the backbone class's ``bb_c`` and ``own_m`` on that class)."""
+    from .loading import block_costs, membership
+
+    arr = instance.arrays
+    A = membership(instance).tocsc()
+    M, J = A.shape
+    c = block_costs(instance)
+    parent = list(range(M))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for j in range(J):
+        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
+        for r in rows[1:]:
+            parent[find(int(r))] = find(int(rows[0]))
+    _, cluster = np.unique(np.array([find(i) for i in range(M)]), return_inverse=True)
+    size = np.bincount(cluster)
+    counts = np.diff(A.indptr)  # models holding each block
+    bb = np.zeros(len(size))
+    for j in range(J):
+        if counts[j]:
+            cl = cluster[A.indices[A.indptr[j]]]
+            if counts[j] == size[cl]:
+                bb[cl] += c[j]
+    own = np.zeros(M)
+    for cl in range(len(size)):
+        ms = np.flatnonzero(cluster == cl)
+        if len(ms) > 1:
+            sub = arr.tL[np.ix_(ms, ms)].copy()
+            np.fill_diagonal(sub, np.inf)
+            own[ms] = sub.min(axis=0)
+    if arr.initial >= 0:
+        bb[cluster[arr.initial]] = 0.0
+        own[arr.initial] = 0.0
+    return cluster, bb, own
+
+
+def _spread_setups(arr: ProblemArrays, users: np.ndarray, cluster, bb, own) -> np.ndarray:
+    """Per user of ``users``: ``own_m / n_m + bb_c / n_c`` with the counts taken over ``users``."""
+    m = arr.model[users]
+    n_m = np.bincount(m, minlength=arr.M)
+    n_c = np.bincount(cluster[m], minlength=len(bb))
+    return own[m] / n_m[m] + bb[cluster[m]] / n_c[cluster[m]]
+
+
+def setup_moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple) -> int:
+    """Moore-Hodgson with the spread setups of the module docstring (sequential: ``e_k`` plus
+    the spread setup, due ``T_tol,k``; pipelined: the spread setup alone, due ``T_tol,k - e_k``)."""
+    if not len(users):
+        return 0
+    spread = _spread_setups(arr, users, *setups)
+    if arr.overlap == "sequential":
+        return moore_hodgson(arr.e[users] + spread, arr.T_tol[users])
+    return moore_hodgson(spread, arr.T_tol[users] - arr.e[users])
+
+
+def minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """``c(n) = min_x a(n - x) + b(x)`` for ``n <= cap``, with the argmin x (min-plus convolution;
+    a loop over b's support with a vectorized minimum over a)."""
+    n = min(cap, len(a) - 1 + len(b) - 1)
+    out = np.full(n + 1, np.inf)
+    arg = np.zeros(n + 1, dtype=np.int64)
+    for x in range(len(b)):
+        if not np.isfinite(b[x]) or x > n:
+            continue
+        m = min(len(a), n + 1 - x)
+        cand = a[:m] + b[x]
+        seg = out[x : x + m]
+        better = cand < seg
+        seg[better] = cand[better]
+        arg[x : x + m][better] = x
+    return out, arg
+
+
+def setup_table(arr: ProblemArrays, users: np.ndarray, setups: tuple, cap: int) -> np.ndarray:
+    """``F(n)``, the least busy time of n users of ``users`` under the least setups:
+    ``min sum_{c used} bb_c + sum_{m used} (own_m + x_m e_m)`` over counts with ``sum x_m = n``
+    and ``x_m <= n_m`` (min-plus convolutions over models, then clusters; SPEC §6's DP)."""
+    cluster, bb, own = setups
+    n_m = np.bincount(arr.model[users], minlength=arr.M)
+    F = np.zeros(1)
+    for c in np.unique(cluster[arr.model[users]]):
+        g = np.zeros(1)
+        for m in np.flatnonzero((cluster == c) & (n_m > 0)):
+            xs = np.arange(1, min(n_m[m], cap) + 1)
+            g, _ = minplus(g, np.concatenate([[0.0], own[m] + arr.e_model[m] * xs]), cap)
+        h = g + bb[c]
+        h[0] = 0.0
+        F, _ = minplus(F, h, cap)
+    return F
+
+
+def setup_dp_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple, levels: int = 16) -> tuple[int, float]:
+    """Least over deadline levels ``d`` of ``max{n : F_d(n) <= d} + UB(later)``, where ``F_d`` is
+    :func:`setup_table` over the users with ``T_tol,k <= d`` and ``UB(later)`` the least of the
+    count, the knapsack and the spread Moore-Hodgson bounds of the users with ``T_tol,k > d``.
+    Valid for every level (sequential timeline), so any subset of levels may be tried: the
+    ``levels`` quantiles of the distinct deadlines, and the last one. Returns ``(bound, d)``."""
+    if not len(users):
+        return 0, 0.0
+    T = arr.T_tol[users]
+    distinct = np.unique(T)
+    pick = np.unique(np.quantile(np.arange(len(distinct)), np.linspace(0, 1, max(levels, 1) + 1)[1:]).round())
+    best, best_d = len(users), float(distinct[-1])
+    e_min = float(arr.e[users].min())
+    for i in pick.astype(int):
+        d = float(distinct[i])
+        inside, later = users[T <= d], users[T > d]
+        cap = len(inside) if e_min <= 0 else min(len(inside), int(math.floor(d / e_min)) + 1)
+        F = setup_table(arr, inside, setups, cap)
+        value = int(np.flatnonzero(F <= d).max())
+        if len(later) and value + len(later) > best:
+            continue
+        rest = min(len(later), knapsack_bound(arr, later), setup_moore_hodgson_bound(arr, later, setups))
+        if value + rest < best:
+            best, best_d = value + rest, d
+    return best, best_d
+
+
+def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) -> int | None:
+    """``floor`` of the LP: max ``sum x_k``, ``0 <= x <= 1``, ``sum need_k x_k <= B_tol`` and, for
+    every deadline level ``d``, ``sum_{T_tol,k <= d} p_k x_k <= d`` with the spread ``p_k`` of the
+    module docstring (sequential timeline only); cumulative rows ``y_l - y_{l-1} - sum_{level l}
+    p_k x_k = 0``, ``0 <= y_l <= d_l``: O(K) nonzeros. Rounded down after a relative margin of 1e-7
+    for HiGHS's tolerances; None unless HiGHS reports the LP optimal."""
+    from .core.highs import highs_lp_optimum
+
+    users = np.asarray(users, dtype=np.int64)
+    if not len(users) or arr.overlap != "sequential":
+        return None
+    T = arr.T_tol[users]
+    need = arr.beta(users, T - arr.e[users])
+    keep = np.isfinite(need)
+    users, need, T = users[keep], need[keep], T[keep]
+    if not len(users):
+        return 0
+    p = arr.e[users] + _spread_setups(arr, users, *setups)
+    levels, level_of = np.unique(T, return_inverse=True)
+    n, L = len(users), len(levels)
+    scale_t = float(levels[-1]) if levels[-1] > 0 else 1.0
+    scale_b = float(need.max()) if need.max() > 0 else 1.0
+    # rows: 0 = budget, 1 + l = level l; columns: x_k (n), then y_l (L)
+    rows = np.r_[np.zeros(n, dtype=np.int64), 1 + level_of, 1 + np.arange(L), 2 + np.arange(L - 1)]
+    cols = np.r_[np.arange(n), np.arange(n), n + np.arange(L), n + np.arange(L - 1)]
+    vals = np.r_[need / scale_b, -p / scale_t, np.ones(L), -np.ones(L - 1)]
+    lower = np.r_[-np.inf, np.zeros(L)]
+    upper = np.r_[budget_tol(arr.B) / scale_b, np.zeros(L)]
+    col_upper = np.r_[np.ones(n), levels / scale_t]
+    value = highs_lp_optimum(_lp_model(n + L, n, rows, cols, vals, lower, upper, col_upper))
+    if value is None:
+        return None
+    return math.floor(value * (1 + 1e-7) + 1e-6)
+
+
+def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col_upper):
+    """A maximisation ``highspy.HighsLp``: objective 1 on the first ``n_x`` columns, column bounds
+    ``[0, col_upper]``, the sparse matrix given as coordinates."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = np.r_[np.ones(n_x), np.zeros(n_cols - n_x)]
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.asarray(col_upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    order = np.lexsort((rows, cols))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(cols, np.arange(n_cols + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = rows.astype(np.int32)
+    lp.a_matrix_.value_ = vals
+    return lp
+
+
+def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[str, Any]:
+    """Every bound of the module docstring by name (None where it does not apply), with its
+    wall time in seconds under ``"<name>_s"``."""
+    arr = instance.arrays
+    out: dict[str, Any] = {}
+
+    def timed(name: str, fn) -> None:
+        t0 = time.perf_counter()
+        out[name] = fn()
+        out[f"{name}_s"] = time.perf_counter() - t0
+
+    cand = arr.servable()
+    timed("servable", lambda: int(len(cand)))
+    timed("knapsack", lambda: knapsack_bound(arr, cand))
+    timed("position_knapsack", lambda: position_knapsack_bound(arr, cand))
+    timed("moore_hodgson", lambda: moore_hodgson_bound(arr, cand))
+    setups = least_setups(instance)
+    timed("setup_moore_hodgson", lambda: setup_moore_hodgson_bound(arr, cand, setups))
+    seq = arr.overlap == "sequential"
+    timed("setup_dp", lambda: setup_dp_bound(arr, cand, setups, levels)[0] if seq else None)
+    timed("lp", lambda: lp_bound_relaxation(arr, cand, setups) if lp and seq else None)
+    return out
+
+
+def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
+    """Upper bounds that scale (module docstring): the least of ``servable``, ``knapsack``,
+    ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp`` and ``lp``, as the result's
+    ``bound`` with an empty schedule; ``stats["bounds"]`` has each value and
+    ``stats["best"]`` the name of the least. Time O(K log K) plus the DP over counts (capped by
+    the number of inferences that fit before each level) and one LP with O(K) nonzeros; memory
+    O(K + M^2).
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class; ``setup_dp`` and ``lp`` need the sequential timeline).
+    levels : int
+        Deadline levels tried by ``setup_dp`` (quantiles of the distinct deadlines).
+    lp : bool
+        Whether to solve the LP that joins the budget and the deadline levels.
+    """
+    from .result import Result
+
+    t0 = time.perf_counter()
+    values = all_bounds(instance, levels=levels, lp=lp)
+    named = {k: v for k, v in values.items() if not k.endswith("_s") and v is not None}
+    best = min(named, key=lambda k: (named[k], list(named).index(k)))
+    stats = {
+        "bounds": named,
+        "best": best,
+        "times": {k[:-2]: v for k, v in values.items() if k.endswith("_s")},
+    }
+    return Result.from_order(instance, [], "bound", bound=named[best], wall_time=time.perf_counter() - t0, stats=stats)

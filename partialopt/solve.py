@@ -31,6 +31,8 @@ METHODS: dict[str, str] = {
     "brute_force": "partialopt.algorithms.brute_force:brute_force",
     "edf": "partialopt.algorithms.baselines:edf",
     "random": "partialopt.algorithms.baselines:random_order",
+    "lns": "partialopt.algorithms.lns:lns",
+    "bound": "partialopt.bounds:bound",
     "milp": "partialopt.exact:milp",
     "lp_bound": "partialopt.exact:lp_bound",
 }
@@ -39,6 +41,7 @@ _KINDS = {
     "brute_force": "exact",
     "milp": "exact",
     "lp_bound": "bound",
+    "bound": "bound",
     "no_sharing": "baseline",
     "edf": "baseline",
     "random": "baseline",

@@ -358,3 +358,71 @@ def lp_value(model: Any, what: str, time_limit: float = 60.0) -> float:
     value = solve_lp(model, what, time_limit).objective
     assert value is not None  # solve_lp raises otherwise
     return float(value)
+
+
+def _silent_highs() -> Any:
+    """A ``highspy.Highs`` with its log off. The first one of a process prints HiGHS's banner on
+    the C++ standard output before any option can be set, so file descriptor 1 points at the null
+    device while it is built (command-line output, e.g. ``partialopt solve``, stays clean)."""
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def highs_lp_optimum(lp: Any, time_limit: float = 60.0, threads: int | None = None) -> float | None:
+    """The optimum of a ``highspy.HighsLp`` built in arrays (no Pyomo: for LPs with 10^4-10^5
+    columns that must solve in a second), under the runner's rules: one thread by default, the
+    thread pool reset around the solve, Ctrl-C answered at once (``KeyboardInterrupt``). None
+    unless HiGHS reports the model optimal."""
+    import highspy
+
+    if interrupt.requested() or _faults.get("solve") == "interrupt":
+        raise KeyboardInterrupt("LP: interrupted")
+    if _faults.get("solve") == "error":
+        return None
+    h = _silent_highs()
+    h.setOptionValue("threads", DEFAULT_THREADS if threads is None else int(threads))
+    h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    cancel = threading.Event()
+
+    def stop_if_asked(event) -> None:
+        if interrupt.requested() or cancel.is_set():
+            event.interrupt()
+
+    h.cbSimplexInterrupt += stop_if_asked
+    h.cbIpmInterrupt += stop_if_asked
+
+    def run() -> str:
+        highspy.Highs.resetThreadScheduler(True)
+        try:
+            h.passModel(lp)
+            h.run()
+            return h.getModelStatus().name
+        finally:
+            highspy.Highs.resetThreadScheduler(True)
+
+    try:
+        name = _run_waiting(run, cancel)
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        return None
+    if interrupt.requested():
+        raise KeyboardInterrupt("LP: interrupted")
+    if name != "kOptimal":
+        return None
+    return float(h.getInfo().objective_function_value)

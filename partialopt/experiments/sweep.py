@@ -13,8 +13,11 @@ families ``users`` is the number of request groups or requests, the objective is
 (``sense`` ``min``), and the grid parameters (scheduling only) do not apply.
 
 Columns: ``sweep, preset, users, seed, <grid parameters>, method, status, objective,
-served_fraction, bound, gap, time_s, shared_fraction, family, sense, note`` (``served_fraction``
-and ``shared_fraction`` for the scheduling family only). ``status`` is a Result status, or
+served_fraction, bound, gap, time_s, shared_fraction, reference_bound, family, sense, note``
+(``served_fraction``, ``shared_fraction`` and ``reference_bound`` for the scheduling family only:
+``reference_bound`` is the ``bound`` method's certified upper bound on the instance, computed once
+per instance in a fraction of a second, so that every row has a certified gap even where no exact
+method finishes; see :func:`~.analysis.add_reference`). ``status`` is a Result status, or
 ``refused`` (the method raised :class:`~partialopt.core.errors.NotApplicable`: it does not cover the
 instance's class; ``note`` says why) or ``error`` (any other exception, e.g. a method that built a
 schedule the evaluator rejects; ``note`` is ``"ExceptionType: message"``).
@@ -56,6 +59,7 @@ ROW_COLUMNS = (
     "gap",
     "time_s",
     "shared_fraction",
+    "reference_bound",
     "family",
     "sense",
     "note",
@@ -158,13 +162,28 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
     family = REGISTRY.family_of(inst)
     scheduling = family.name == "scheduling"
     share = shared_fraction(inst) if scheduling else None
+    reference, reference_note = None, ""
+    if scheduling:
+        from ..bounds import bound
+
+        try:
+            reference = bound(inst).bound
+        except Exception as exc:  # noqa: BLE001 - the rows still run; each says why it lacks one
+            reference_note = f"reference bound failed: {type(exc).__name__}: {exc}"
     sense = family.result_class().SENSE
     rows = []
     for m in task["methods"]:
         opts = dict(task["options"].get(m, {}))
         if "seed" in method_options(m, family.name) and "seed" not in opts:
             opts["seed"] = task["seed"]
-        row = {**base, "method": m, "family": family.name, "sense": sense, "shared_fraction": share}
+        row = {
+            **base,
+            "method": m,
+            "family": family.name,
+            "sense": sense,
+            "shared_fraction": share,
+            "reference_bound": reference,
+        }
         try:
             r = solve(inst, method=m, **opts)
         except NotApplicable as exc:
@@ -182,7 +201,7 @@ def run_task(task: Mapping[str, Any]) -> list[dict]:
                 "bound": r.bound,
                 "gap": r.gap,
                 "time_s": r.wall_time,
-                "note": "",
+                "note": reference_note,
             }
         )
         if str(r.status) == "interrupted":

@@ -1,0 +1,335 @@
+"""The scalable bounds (``bound``, :mod:`partialopt.bounds`) and the batch LNS (``lns``), checked
+against independent methods: every bound is at least the brute-force optimum on 300+ small
+instances (every preset, both rate models, both timelines, a resident model, binding budgets), at
+least every proven MILP optimum, and equal to the DP on its class; every ``lns`` schedule passes
+the evaluator, is never worse than its starts, never beats brute force, and is deterministic
+under its work budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+import partialopt as po
+from partialopt.algorithms import lns as lns_module
+from partialopt.bounds import (
+    all_bounds,
+    least_setups,
+    position_knapsack_bound,
+    setup_dp_bound,
+    setup_table,
+)
+from partialopt.core.errors import OptionError
+from partialopt.generators import random_instance
+
+PRESETS = (
+    "general",
+    "backbone-common",
+    "backbone-deadlines",
+    "vision-mixed",
+    "vision-frozen-bottom",
+    "llm-serving",
+)
+
+
+def _fixed_snr(inst):
+    users = tuple(dataclasses.replace(u, snr=3.0 + (i % 5)) for i, u in enumerate(inst.users))
+    B = sum(u.data_bits for u in inst.users) / np.log2(4.0) / np.median([u.deadline for u in inst.users])
+    return inst.replace(users=users).with_server(rate="fixed_snr", total_bandwidth=float(B))
+
+
+VARIANTS = {
+    "base": lambda i: i,
+    "pipelined": lambda i: i.with_server(overlap="pipelined"),
+    "resident": lambda i: i.with_server(initial_model=i.users[0].model),
+    "tight_budget": lambda i: i.with_server(total_bandwidth=i.server.total_bandwidth * 0.25),
+    "fixed_snr": _fixed_snr,
+}
+
+
+def _cases():
+    """6 presets x 5 variants x K in (4, 5, 6) x seeds: 330 instances."""
+    out = []
+    for preset, variant, K in itertools.product(PRESETS, VARIANTS, (4, 5, 6)):
+        seeds = (0, 1, 2, 3) if K < 6 else (0, 1, 2)
+        out.extend((preset, variant, K, s) for s in seeds)
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.fixture(scope="module")
+def solved():
+    """Instance and brute-force optimum of every case (computed once for the module)."""
+    out = {}
+    for case in CASES:
+        preset, variant, K, seed = case
+        inst = VARIANTS[variant](po.generate(preset, users=K, seed=seed))
+        out[case] = (inst, po.solve(inst, "brute_force").objective)
+    return out
+
+
+def test_the_cross_check_covers_three_hundred_instances():
+    assert len(CASES) >= 300
+
+
+def test_every_bound_is_at_least_the_brute_force_optimum(solved):
+    tight = 0
+    for case, (inst, opt) in solved.items():
+        values = all_bounds(inst)
+        for name, v in values.items():
+            if name.endswith("_s") or v is None:
+                continue
+            assert v >= opt, f"{case}: bound {name} = {v} < optimum {opt}"
+        r = po.solve(inst, "bound")
+        assert r.bound >= opt and r.order == [] and r.stats["bounds"][r.stats["best"]] == r.bound
+        tight += r.bound == opt
+    assert tight >= len(solved) // 2  # the bounds are not vacuous: most are tight at this size
+
+
+def test_lns_is_feasible_never_above_brute_force_and_never_below_its_starts(solved):
+    at_optimum = 0
+    for case, (inst, opt) in solved.items():
+        r = po.solve(inst, "lns", iterations=30, seed=case[3])
+        assert po.evaluate(inst, r).feasible, case
+        assert r.objective <= opt <= r.bound, case
+        assert (r.status == "optimal") == (r.objective == r.bound), case
+        for name in lns_module.STARTS:
+            assert r.objective >= po.solve(inst, name).objective, (case, name)
+        at_optimum += r.objective == opt
+    assert at_optimum >= 0.95 * len(solved)
+
+
+@pytest.mark.parametrize("preset", ["general", "vision-mixed", "llm-serving", "backbone-deadlines"])
+def test_bounds_and_lns_against_proven_milp_optima(preset):
+    inst = po.generate(preset, users=10, seed=1)
+    m = po.solve(inst, "milp", time_limit=120)
+    assert m.status == "optimal"
+    b = po.solve(inst, "bound")
+    assert b.bound >= m.objective
+    r = po.solve(inst, "lns", iterations=100)
+    assert m.objective - 1 <= r.objective <= m.objective
+
+
+@pytest.mark.parametrize("K,seed", [(30, 0), (60, 1), (200, 2)])
+def test_setup_dp_is_the_dp_value_on_the_dp_class(K, seed):
+    """Two implementations of SPEC §6's DP (the method, and the bound over least setups) agree
+    where the least setups are the exact ones (backbone sharing, common deadline)."""
+    inst = random_instance(
+        K, 6, structure="backbone", n_clusters=2, deadline="common", bandwidth="loose", tightness=0.3, seed=seed
+    )
+    dp = po.solve(inst, "dp")
+    arr = inst.arrays
+    value, _ = setup_dp_bound(arr, arr.servable(), least_setups(inst), levels=1)
+    assert value == dp.stats["dp_value"]
+
+
+def test_setup_table_matches_enumeration_on_tiny_instances():
+    """F(n) of the DP over counts against a direct enumeration of every served subset."""
+    for seed in range(5):
+        inst = po.generate("vision-mixed", users=6, seed=seed)
+        arr = inst.arrays
+        setups = least_setups(inst)
+        cluster, bb, own = setups
+        users = np.arange(arr.K)
+        F = setup_table(arr, users, setups, arr.K)
+        for n in range(1, arr.K + 1):
+            best = np.inf
+            for sub in itertools.combinations(range(arr.K), n):
+                ms = set(arr.model[list(sub)].tolist())
+                t = sum(own[m] for m in ms) + sum(bb[c] for c in {cluster[m] for m in ms}) + arr.e[list(sub)].sum()
+                best = min(best, t)
+            assert F[n] == pytest.approx(best, rel=1e-12)
+
+
+def test_least_setups_are_lower_bounds_of_every_switch():
+    for preset in PRESETS:
+        inst = po.generate(preset, users=30, seed=0)
+        arr = inst.arrays
+        cluster, bb, own = least_setups(inst)
+        for m in range(arr.M):
+            for prev in range(-1, arr.M):
+                if prev == m:
+                    continue
+                cost = arr.switch(prev, m)
+                floor = own[m] + (bb[cluster[m]] if prev < 0 or cluster[prev] != cluster[m] else 0.0)
+                assert cost >= floor - 1e-12 * max(1.0, cost), (preset, prev, m)
+
+
+def test_position_knapsack_is_never_weaker_than_needed_and_monotone():
+    inst = po.generate("vision-frozen-bottom", users=300, seed=0)
+    arr = inst.arrays
+    cand = arr.servable()
+    full = position_knapsack_bound(arr, cand)
+    assert full <= all_bounds(inst)["knapsack"]
+    assert position_knapsack_bound(arr, cand[: len(cand) // 2]) <= full
+
+
+def test_bound_scales_and_names_the_best():
+    inst = po.generate("llm-serving", users=2000, seed=0)
+    r = po.solve(inst, "bound")
+    assert r.status == "feasible" and r.stats["best"] in r.stats["bounds"]
+    assert r.bound == min(r.stats["bounds"].values())
+    best = max(po.solve(inst, m).objective for m in ("greedy", "edf", "no_sharing"))
+    assert best <= r.bound
+
+
+def test_bound_pipelined_leaves_out_what_does_not_apply():
+    inst = po.generate("general", users=20, seed=0).with_server(overlap="pipelined")
+    r = po.solve(inst, "bound")
+    assert "setup_dp" not in r.stats["bounds"] and "lp" not in r.stats["bounds"]
+
+
+def test_bound_is_optimal_when_nobody_can_be_served():
+    inst = po.generate("general", users=5, seed=0)
+    inst = inst.replace(users=tuple(dataclasses.replace(u, data_bits=1e15) for u in inst.users))
+    r = po.solve(inst, "bound")
+    assert r.bound == 0 and r.status == "optimal"
+
+
+# ------------------------------------------------------------------------------- lns behaviour
+def test_lns_is_deterministic_under_its_work_budget():
+    inst = po.generate("vision-frozen-bottom", users=150, seed=3)
+    a = po.solve(inst, "lns", iterations=60, seed=5, time_limit=600)
+    b = po.solve(inst, "lns", iterations=60, seed=5, time_limit=600)
+    assert a.order == b.order and a.stats["stopped"] in ("iterations", "patience", "bound_met")
+    c = po.solve(inst, "lns", iterations=60, seed=5, time_limit=600, patience=None)
+    assert c.stats["stopped"] in ("iterations", "bound_met")
+
+
+def test_lns_improves_at_scale_and_is_checked():
+    inst = po.generate("vision-mixed", users=300, seed=0)
+    starts = {m: po.solve(inst, m).objective for m in lns_module.STARTS}
+    r = po.solve(inst, "lns", iterations=40)
+    assert po.evaluate(inst, r).feasible
+    assert r.objective > max(starts.values())
+    assert r.stats["start_objective"] == max(starts.values())
+
+
+def test_lns_returns_the_best_on_interrupt(monkeypatch):
+    inst = po.generate("general", users=40, seed=0)
+    monkeypatch.setattr(lns_module.interrupt, "requested", lambda: True)
+    r = po.solve(inst, "lns")
+    assert r.status == "interrupted" and r.stats["stopped"] == "interrupted"
+    assert po.evaluate(inst, r).feasible
+    assert r.objective >= max(po.solve(inst, m).objective for m in lns_module.STARTS)
+
+
+def test_lns_from_any_start_list_and_zero_iterations():
+    inst = po.generate("llm-serving", users=25, seed=2)
+    r = po.solve(inst, "lns", iterations=0, starts=["edf"])
+    assert r.stats["start_method"] == "edf" and r.objective >= po.solve(inst, "edf").objective
+
+
+@pytest.mark.parametrize(
+    "options,field",
+    [
+        ({"iterations": -1}, "iterations"),
+        ({"iterations": 1.5}, "iterations"),
+        ({"time_limit": 0}, "time_limit"),
+        ({"time_limit": float("nan")}, "time_limit"),
+        ({"starts": "greedy"}, "starts"),
+        ({"starts": []}, "starts"),
+        ({"patience": 0}, "patience"),
+        ({"patience": True}, "patience"),
+    ],
+)
+def test_lns_bad_options_name_the_field(options, field):
+    inst = po.generate("general", users=6, seed=0)
+    with pytest.raises(OptionError, match=field):
+        po.solve(inst, "lns", **options)
+
+
+def test_sweeps_have_a_certified_gap_on_every_row():
+    from partialopt.experiments import Sweep, add_reference, run_sweep
+
+    df = run_sweep(
+        Sweep(("vision-mixed",), users=(60,), seeds=(0,), methods=("greedy", "edf")),
+        backend="serial",
+        progress=False,
+    )
+    ref = add_reference(df)
+    inst = po.generate("vision-mixed", users=60, seed=0)
+    assert (ref["best_bound"] == po.solve(inst, "bound").bound).all()
+    assert ref["gap_to_best"].notna().all()
+
+
+def test_a_failing_reference_bound_is_said_on_every_row(monkeypatch):
+    import partialopt.bounds as bounds_module
+    from partialopt.experiments import Sweep, run_sweep
+
+    def broken(instance):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bounds_module, "bound", broken)
+    df = run_sweep(
+        Sweep(("vision-mixed",), users=(8,), seeds=(0,), methods=("greedy",)), backend="serial", progress=False
+    )
+    assert df["reference_bound"].isna().all() and df["status"].eq("feasible").all()
+    assert df["note"].str.contains("reference bound failed: RuntimeError: boom").all()
+
+
+@pytest.mark.parametrize("overlap", ["sequential", "pipelined"])
+@pytest.mark.parametrize("preset", ["general", "vision-frozen-bottom", "llm-serving", "backbone-deadlines"])
+def test_lns_incremental_checks_agree_with_the_evaluator(monkeypatch, preset, overlap):
+    """Every insertion the batch state accepts (O(1) deadline checks, incremental exact budget)
+    keeps the order feasible for the judge, and the running exact total equals the closed form."""
+    from partialopt.evaluate import _closed_form, forward, is_feasible_order
+
+    inst = po.generate(preset, users=120, seed=1).with_server(overlap=overlap)
+    inst = inst.with_server(total_bandwidth=inst.server.total_bandwidth * 0.5)
+    original = lns_module.BatchState.try_insert
+    seen = {"checked": 0}
+
+    def checked(self, u, need):
+        ok = original(self, u, need)
+        if ok:
+            order = self.order()
+            _, F = forward(inst.arrays, np.array(order))
+            assert np.all(F <= inst.arrays.T_tol[order])  # deadlines: always (condition (i))
+            if not self.optimistic:  # the budget: checked after an optimistic sweep instead
+                assert is_feasible_order(inst, order)
+            if self.flat_valid and not self.optimistic:
+                seen["checked"] += 1
+                assert list(self.flat) == order
+                ref = float(_closed_form(inst.arrays, np.array(order)).sum())
+                assert self.total == pytest.approx(ref, rel=1e-9)
+        return ok
+
+    monkeypatch.setattr(lns_module.BatchState, "try_insert", checked)
+    r = po.solve(inst, "lns", iterations=25)
+    assert po.evaluate(inst, r).feasible
+    assert seen["checked"] > 0
+
+
+def test_lns_stops_inside_its_sweeps_at_the_time_limit(monkeypatch):
+    """A fake clock that advances 1 ms per reading: the construction sweeps (seconds at this size)
+    must notice the limit within ``CHECK_EVERY`` insertions and the result stay a checked schedule."""
+    import types
+
+    inst = po.generate("general", users=2000, seed=0)
+    clock = {"now": 0.0, "late_inserts": 0}
+    limit = 0.05
+
+    def perf_counter() -> float:
+        clock["now"] += 1e-3
+        return clock["now"]
+
+    try_insert = lns_module.BatchState.try_insert
+
+    def counted(self, u, need):
+        if clock["now"] > limit:
+            clock["late_inserts"] += 1
+        return try_insert(self, u, need)
+
+    monkeypatch.setattr(lns_module, "time", types.SimpleNamespace(perf_counter=perf_counter))
+    monkeypatch.setattr(lns_module.BatchState, "try_insert", counted)
+    r = po.solve(inst, "lns", time_limit=limit)
+    assert r.stats["stopped"] == "time_limit" and r.stats["iterations"] == 0
+    assert r.status == "feasible" and po.evaluate(inst, r).feasible
+    assert r.objective >= max(po.solve(inst, m).objective for m in lns_module.STARTS)
+    assert clock["late_inserts"] <= lns_module.CHECK_EVERY
