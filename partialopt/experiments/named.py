@@ -2,7 +2,8 @@
 
 Each entry is ``fn(seeds: int, small: bool) -> (Sweep, x)``: the sweep and the column its plot
 puts on the x axis. ``small=True`` shrinks sizes so a sweep runs in seconds (tests, notebooks).
-``local_search`` runs on a work budget (``max_evals`` candidate checks), not a clock, so the tables
+``local_search`` and ``lns`` run on work budgets (``max_evals`` candidate checks; ``iterations``
+and ``patience`` LNS steps, with a time limit far above what they take), not a clock, so the tables
 are reproducible on any machine.
 """
 
@@ -12,8 +13,8 @@ from collections.abc import Callable
 
 from .sweep import Sweep
 
-THROUGHPUT_METHODS = ("greedy", "local_search", "no_sharing", "edf")
-LS = {"local_search": {"max_evals": 5000, "time_limit": 600.0}}
+THROUGHPUT_METHODS = ("greedy", "paper_greedy", "local_search", "lns", "no_sharing", "edf")
+LS = {"local_search": {"max_evals": 5000, "time_limit": 600.0}, "lns": {"iterations": 2000, "time_limit": 600.0}}
 
 
 def _seeds(n: int) -> tuple[int, ...]:
@@ -22,7 +23,7 @@ def _seeds(n: int) -> tuple[int, ...]:
 
 def gaps(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
     """Heuristics, DP and baselines against the MILP on small instances (gap distributions)."""
-    methods = ("milp", "dp", "greedy", "local_search", "no_sharing", "edf", "random")
+    methods = ("milp", "dp", "greedy", "paper_greedy", "local_search", "lns", "no_sharing", "edf", "random")
     return Sweep(
         ("general", "backbone-deadlines", "backbone-common", "vision-mixed"),
         users=(6,) if small else (8, 10),
