@@ -140,25 +140,13 @@ def position_knapsack_bound(arr: ProblemArrays, users: np.ndarray, groups: int =
 def least_setups(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(cluster_of_model, bb_per_cluster, own_per_model)`` of the module docstring, for any
     sharing structure (exactly the backbone class's ``bb_c`` and ``own_m`` on that class)."""
-    from .loading import block_costs, membership
+    from .loading import block_costs, membership, share_clusters
 
     arr = instance.arrays
     A = membership(instance).tocsc()
     M, J = A.shape
     c = block_costs(instance)
-    parent = list(range(M))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for j in range(J):
-        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
-        for r in rows[1:]:
-            parent[find(int(r))] = find(int(rows[0]))
-    _, cluster = np.unique(np.array([find(i) for i in range(M)]), return_inverse=True)
+    cluster = share_clusters(A)
     size = np.bincount(cluster)
     counts = np.diff(A.indptr)  # models holding each block
     bb = np.zeros(len(size))

@@ -45,6 +45,27 @@ def membership(instance: Instance) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows, cols)), shape=(len(instance.models), len(instance.blocks)))
 
 
+def share_clusters(A: sp.csc_matrix) -> np.ndarray:
+    """Cluster index of every model: the connected components of "shares a block" (union-find
+    over the columns of the membership matrix ``A`` in CSC form), numbered in the order of their
+    representatives."""
+    M, J = A.shape
+    parent = list(range(M))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for j in range(J):
+        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
+        for r in rows[1:]:
+            parent[find(int(r))] = find(int(rows[0]))
+    _, cluster = np.unique(np.array([find(i) for i in range(M)], dtype=np.int64), return_inverse=True)
+    return cluster
+
+
 def switch_costs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(tL, full)``: ``tL[m', m]`` = cost of switching from m' to m, ``full[m]`` = cost of
     loading m onto an empty GPU. Both in seconds."""

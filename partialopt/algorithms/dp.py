@@ -42,10 +42,11 @@ import time
 
 import numpy as np
 
+from ..bounds import minplus
 from ..core.errors import NotApplicable
 from ..evaluate import Timeline
 from ..instance import Instance
-from ..loading import block_costs, membership
+from ..loading import block_costs, membership, share_clusters
 from ..result import Result
 
 
@@ -56,21 +57,7 @@ def backbone_structure(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.n
     A = membership(instance).tocsc()
     M, J = A.shape
     c = block_costs(instance)
-    # union-find over models linked by a shared block
-    parent = list(range(M))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for j in range(J):
-        rows = A.indices[A.indptr[j] : A.indptr[j + 1]]
-        for r in rows[1:]:
-            parent[find(int(r))] = find(int(rows[0]))
-    roots = np.array([find(i) for i in range(M)])
-    _, cluster = np.unique(roots, return_inverse=True)
+    cluster = share_clusters(A)
     size = np.bincount(cluster)
     bb = np.zeros(len(size))
     own = np.zeros(M)
@@ -102,23 +89,6 @@ def _check_class(instance: Instance) -> None:
             f"dp: the DP needs one common deadline; deadlines range from {arr.T.min():g} to {arr.T.max():g} s "
             "(per-user deadlines are NP-hard: use greedy or milp)"
         )
-
-
-def _minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """``c(n) = min_x a(n - x) + b(x)`` for n <= cap, with the argmin x."""
-    n = min(cap, len(a) - 1 + len(b) - 1)
-    out = np.full(n + 1, np.inf)
-    arg = np.zeros(n + 1, dtype=np.int64)
-    for x in range(len(b)):
-        if not np.isfinite(b[x]) or x > n:
-            continue
-        m = min(len(a), n + 1 - x)
-        cand = a[:m] + b[x]
-        seg = out[x : x + m]
-        better = cand < seg
-        seg[better] = cand[better]
-        arg[x : x + m][better] = x
-    return out, arg
 
 
 def supports(instance: Instance) -> str:
@@ -167,11 +137,11 @@ def dp(instance: Instance) -> Result:
         for m in np.flatnonzero(cluster == c):
             n_m = len(users_of[m])
             cost = np.concatenate([[0.0], own[m] + arr.e_model[m] * np.arange(1, n_m + 1)])
-            g, arg = _minplus(g, cost, cap)
+            g, arg = minplus(g, cost, cap)
             model_args.append((m, arg))
         h = g + bb[c]
         h[0] = 0.0
-        F, carg = _minplus(F, h, cap)
+        F, carg = minplus(F, h, cap)
         cluster_tables.append((model_args, carg))
     feasible = np.flatnonzero(F <= T_tol)
     best = int(feasible.max())

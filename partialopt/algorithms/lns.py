@@ -277,8 +277,7 @@ class BatchState:
                 self._place(u, kind, b)
                 self.bw_lo += need
                 return True
-            start = self._start_of(u, kind, b)
-            b_u = arr.beta_one(u, start) if start > 0 else (0.0 if arr.D[u] <= 0 else math.inf)
+            b_u = self._beta_at_start(u, kind, b)
             if self.ub + b_u <= arr.B:
                 self._place(u, kind, b)
                 self.bw_lo += need
@@ -288,14 +287,10 @@ class BatchState:
                 self.reset_budget()
             if self.scan > 1 and self.total > 0.5 * arr.B:
                 return self._insert_least_bandwidth(u)
-            p = self.offsets[b] + (bisect.bisect_right(self.Tlist[b], float(arr.T[u])) if kind == 0 else 0)
+            p = self._flat_position(u, kind, b)
             delta, update = self._insert_delta(u, p)
             if self.total + delta <= arr.B:
-                self._place(u, kind, b)
-                self._flat_insert(u, p, update)
-                self.total += delta
-                self.bw_lo = self.total
-                self.ub += b_u
+                self._place_exact(u, kind, b, p, delta, update, b_u)
                 return True
         return False
 
@@ -305,20 +300,38 @@ class BatchState:
         arr = self.arr
         best = None
         for _, kind, b in self.insertion_options(u)[: self.scan]:
-            p = self.offsets[b] + (bisect.bisect_right(self.Tlist[b], float(arr.T[u])) if kind == 0 else 0)
+            p = self._flat_position(u, kind, b)
             delta, update = self._insert_delta(u, p)
             if self.total + delta <= arr.B and (best is None or delta < best[0]):
                 best = (delta, kind, b, p, update)
         if best is None:
             return False
         delta, kind, b, p, update = best
-        b_u = update[-1]
+        self._place_exact(u, kind, b, p, delta, update, self._beta_at_start(u, kind, b))
+        return True
+
+    def _beta_at_start(self, u: int, kind: int, b: int) -> float:
+        """``beta_u(S_u)`` at u's zero-upload start once placed: what ``ub`` may add for u
+        (later insertions only delay S_u, and ``L_u >= S_u``; ``beta_u(L_u)`` would not do, as
+        later insertions move ``L_u`` earlier)."""
+        start = self._start_of(u, kind, b)
+        if start > 0:
+            return self.arr.beta_one(u, start)
+        return 0.0 if self.arr.D[u] <= 0 else math.inf
+
+    def _flat_position(self, u: int, kind: int, b: int) -> int:
+        """Index in the flat order at which u lands (kind 0: into batch b by deadline; else a
+        new batch in front of batch b)."""
+        return self.offsets[b] + (bisect.bisect_right(self.Tlist[b], float(self.arr.T[u])) if kind == 0 else 0)
+
+    def _place_exact(self, u: int, kind: int, b: int, p: int, delta: float, update: tuple, b_s: float) -> None:
+        """Place u and keep the flat arrays, the exact total (``delta`` from
+        :meth:`_insert_delta`) and ``ub`` (``b_s`` from :meth:`_beta_at_start`)."""
         self._place(u, kind, b)
         self._flat_insert(u, p, update)
         self.total += delta
         self.bw_lo = self.total
-        self.ub += b_u
-        return True
+        self.ub += b_s
 
     def _place(self, u: int, kind: int, b: int) -> None:
         models, users = self.candidate(u, kind, b)

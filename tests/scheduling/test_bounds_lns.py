@@ -277,7 +277,8 @@ def test_a_failing_reference_bound_is_said_on_every_row(monkeypatch):
 @pytest.mark.parametrize("preset", ["general", "vision-frozen-bottom", "llm-serving", "backbone-deadlines"])
 def test_lns_incremental_checks_agree_with_the_evaluator(monkeypatch, preset, overlap):
     """Every insertion the batch state accepts (O(1) deadline checks, incremental exact budget)
-    keeps the order feasible for the judge, and the running exact total equals the closed form."""
+    keeps the order feasible for the judge, ``ub`` stays above the exact total, and the running exact
+    total equals the closed form."""
     from partialopt.evaluate import _closed_form, forward, is_feasible_order
 
     inst = po.generate(preset, users=120, seed=1).with_server(overlap=overlap)
@@ -293,6 +294,8 @@ def test_lns_incremental_checks_agree_with_the_evaluator(monkeypatch, preset, ov
             assert np.all(F <= inst.arrays.T_tol[order])  # deadlines: always (condition (i))
             if not self.optimistic:  # the budget: checked after an optimistic sweep instead
                 assert is_feasible_order(inst, order)
+                exact = float(_closed_form(inst.arrays, np.array(order)).sum())
+                assert self.ub >= exact * (1 - 1e-9)  # the accept-without-looking test stays safe
             if self.flat_valid and not self.optimistic:
                 seen["checked"] += 1
                 assert list(self.flat) == order
