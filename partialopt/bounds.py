@@ -28,6 +28,12 @@ beta_k(T_tol,k - e_k)`` (a served user starts by ``L_k <= T_tol,k - e_k``; beta 
 - ``lp`` (:func:`lp_bound_relaxation`): the knapsack and the deadline levels of
   ``setup_moore_hodgson`` together in one LP (HiGHS), rounded down: where both the budget and the
   time bind, neither alone is tight. O(K) nonzeros.
+- ``time_lp`` (:func:`time_lp_bound`): a time-indexed LP over where each served user's latest start
+  lies: the bandwidth of a user is at least beta at the end of its interval, and the users whose
+  latest starts are after ``a`` with deadlines up to ``d`` run one at a time inside ``[a, d]``.
+  It sees what the knapsack does not: serving many users makes most of them start well before
+  their own deadlines, where they need more bandwidth. O(K G) nonzeros for G <= 24 intervals;
+  not built above ``TIME_LP_MAX_USERS`` candidates.
 
 Least setups (:func:`least_setups`). Cluster the models by "shares a block" (connected
 components); ``bb_c`` is the cost of the blocks that every model of cluster c holds and
@@ -51,7 +57,8 @@ Pipelined timeline (loads overlap inferences): the busy time bounds above do not
 inferences alone (``moore_hodgson``) and loads alone are relaxed separately: the loads into the
 batches before a user's start all complete by that start ``<= T_tol,k - e_k``, so Moore-Hodgson
 with ``p_k = own_m / n_m + bb_c / n_c`` and due dates ``T_tol,k - e_k`` is a bound
-(``setup_moore_hodgson`` there), and ``setup_dp``/``lp`` are not computed.
+(``setup_moore_hodgson`` there), and ``setup_dp``/``lp`` are not computed; ``time_lp`` holds in both
+timelines (its capacity rows use the inferences alone; only its spread-setup rows are sequential).
 """
 
 from __future__ import annotations
@@ -285,6 +292,137 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     return math.floor(value * (1 + 1e-7) + 1e-6)
 
 
+TIME_LP_MAX_USERS = 5000
+"""Candidates above which :func:`time_lp_bound` is not built by default (``bound`` at K = 10,000
+stays within seconds; with fewer than 8 intervals it improved on the knapsack by under 0.5 %)."""
+
+
+def time_lp_bound(
+    arr: ProblemArrays, users: np.ndarray, setups: tuple, intervals: int | None = None, levels: int = 8
+) -> int | None:
+    """``floor`` of the time-indexed LP of the module docstring (``time_lp``): where each served
+    user's latest start ``L_k`` lies, against the budget and the GPU's capacity after each time.
+
+    The latest starts of a feasible order are themselves a schedule (SPEC §5: ``L_n + e_n <=
+    T_n`` and ``L_n + gap_n <= L_{n+1}`` with ``gap_n >= e_n`` in both timelines), so the users
+    with ``L_k >= a`` and ``T_tol,k <= d`` run one at a time inside ``[a, d]``: ``sum e_k <= d -
+    a``. With the time grid ``0 = a_0 < ... < a_G = max_k (T_tol,k - e_k)``, ``x_{k,t} = 1`` when
+    ``L_k`` lies in ``[a_t, a_{t+1}]`` (only where ``a_t <= T_tol,k - e_k``), and deadline levels
+    ``d_1 < ... < d_D`` (quantiles of ``T_tol``; a user counts at every level ``>= T_tol,k``)::
+
+        max sum x   s.t.   sum_t x_{k,t} <= 1,
+                           sum_{k,t} beta_k(min(a_{t+1}, T_tol,k - e_k)) x_{k,t} <= B_tol
+                               (beta decreases: a lower bound on beta_k(L_k)),
+                           sum_{T_tol,k <= d_l} sum_{t' >= t} e_k x_{k,t'} <= d_l - a_t   (all l, t),
+                           sum_{T_tol,k <= d_l} p_k sum_t x_{k,t} <= d_l   (sequential: the
+                               spread setups of ``lp``; pipelined: covered by t = 0 with e_k)
+
+    The capacity rows are written with cumulative columns ``Q_{l,t} = sum_{l' <= l, t' >= t}
+    (bucket l', interval t' load)``, ``Q_{l,t} - Q_{l-1,t} - Q_{l,t+1} + Q_{l-1,t+1} = (bucket
+    l, interval t load)`` and ``0 <= Q_{l,t} <= d_l - a_t``: O(K G + D G) nonzeros. The budget
+    and the time bind together here, where each alone is loose (knapsack, Moore-Hodgson); the
+    loads between batches are left out (a relaxation). ``intervals`` defaults to
+    ``min(24, 40000 // K)``; above ``TIME_LP_MAX_USERS`` candidates (fewer than 8 intervals, where
+    it adds little) the default is not to build it (None). Rounded down after the margin of
+    :func:`lp_bound_relaxation`; None unless HiGHS reports the LP optimal."""
+    from .core.highs import highs_lp_optimum
+
+    users = np.asarray(users, dtype=np.int64)
+    if not len(users):
+        return 0
+    T = arr.T_tol[users]
+    e = arr.e[users]
+    own = T - e
+    B = budget_tol(arr.B)
+    need = arr.beta(users, own)
+    keep = np.isfinite(need) & (need <= B)
+    users, T, e, own = users[keep], T[keep], e[keep], own[keep]
+    n = len(users)
+    if not n:
+        return 0
+    if intervals is None and n > TIME_LP_MAX_USERS:
+        return None
+    G = int(intervals) if intervals is not None else max(8, min(24, 40_000 // n))
+    a = np.linspace(0.0, float(own.max()), G + 1)
+    # x columns: (user position, interval) where the interval can hold L_k and beta is affordable
+    ks_list, ts_list, cs_list = [], [], []
+    for t in range(G):
+        kk = np.flatnonzero(a[t] <= own)
+        if not len(kk):
+            continue
+        c = arr.beta(users[kk], np.minimum(a[t + 1], own[kk]))
+        ok = np.isfinite(c) & (c <= B)
+        ks_list.append(kk[ok])
+        ts_list.append(np.full(int(ok.sum()), t, dtype=np.int64))
+        cs_list.append(c[ok])
+    ks, ts, cs = np.concatenate(ks_list), np.concatenate(ts_list), np.concatenate(cs_list)
+    nx = len(ks)
+    T_max = float(T.max())
+    dl = np.unique(np.quantile(T, np.linspace(0.0, 1.0, max(levels, 1) + 1)[1:]))
+    dl[-1] = T_max
+    bucket = np.searchsorted(dl, T, side="left")  # T_k <= dl[bucket_k]
+    L = len(dl)
+    seq = arr.overlap == "sequential"
+    p = e + _spread_setups(arr, users, *setups) if seq else e
+    scale_t = T_max if T_max > 0 else 1.0
+    scale_b = float(cs.max()) if nx and cs.max() > 0 else 1.0
+    q0 = nx  # Q_{l,t} at q0 + l * G + t
+    y0 = q0 + L * G  # Y_l (cumulative spread load up to level l) at y0 + l
+    n_cols = y0 + (L if seq else 0)
+    rows, cols, vals = [], [], []
+    row_lo: list[np.ndarray] = []
+    row_hi: list[np.ndarray] = []
+    # row 0: the budget
+    rows.append(np.zeros(nx, dtype=np.int64))
+    cols.append(np.arange(nx))
+    vals.append(cs / scale_b)
+    row_lo.append(np.array([-np.inf]))
+    row_hi.append(np.array([B / scale_b]))
+    # rows 1..n: each user at most once
+    rows.append(1 + ks)
+    cols.append(np.arange(nx))
+    vals.append(np.ones(nx))
+    row_lo.append(np.full(n, -np.inf))
+    row_hi.append(np.ones(n))
+    # capacity recursion rows, one per (l, t)
+    base = 1 + n
+    rows.append(base + bucket[ks] * G + ts)
+    cols.append(np.arange(nx))
+    vals.append(-e[ks] / scale_t)
+    lt = np.arange(L * G)
+    l_of, t_of = lt // G, lt % G
+    for dl_off, dt_off, sign in ((0, 0, 1.0), (-1, 0, -1.0), (0, 1, -1.0), (-1, 1, 1.0)):
+        sel = (l_of + dl_off >= 0) & (t_of + dt_off < G)
+        rows.append(base + lt[sel])
+        cols.append(q0 + (l_of[sel] + dl_off) * G + t_of[sel] + dt_off)
+        vals.append(np.full(int(sel.sum()), sign))
+    row_lo.append(np.zeros(L * G))
+    row_hi.append(np.zeros(L * G))
+    col_upper = [np.ones(nx), np.maximum(dl[l_of] - a[t_of], 0.0) / scale_t]
+    if seq:  # Y_l - Y_{l-1} - sum_{bucket l} p_k x_k = 0, 0 <= Y_l <= d_l
+        base = 1 + n + L * G
+        rows += [base + bucket[ks], base + np.arange(L), base + 1 + np.arange(L - 1)]
+        cols += [np.arange(nx), y0 + np.arange(L), y0 + np.arange(L - 1)]
+        vals += [-p[ks] / scale_t, np.ones(L), -np.ones(L - 1)]
+        row_lo.append(np.zeros(L))
+        row_hi.append(np.zeros(L))
+        col_upper.append(dl / scale_t)
+    lp = _lp_model(
+        n_cols,
+        nx,
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        np.concatenate(row_lo),
+        np.concatenate(row_hi),
+        np.concatenate(col_upper),
+    )
+    value = highs_lp_optimum(lp)
+    if value is None:
+        return None
+    return math.floor(value * (1 + 1e-7) + 1e-6)
+
+
 def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col_upper):
     """A maximisation ``highspy.HighsLp``: objective 1 on the first ``n_x`` columns, column bounds
     ``[0, col_upper]``, the sparse matrix given as coordinates."""
@@ -329,16 +467,18 @@ def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[st
     seq = arr.overlap == "sequential"
     timed("setup_dp", lambda: setup_dp_bound(arr, cand, setups, levels)[0] if seq else None)
     timed("lp", lambda: lp_bound_relaxation(arr, cand, setups) if lp and seq else None)
+    timed("time_lp", lambda: time_lp_bound(arr, cand, setups) if lp else None)
     return out
 
 
 def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
     """Upper bounds that scale (module docstring): the least of ``servable``, ``knapsack``,
-    ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp`` and ``lp``, as the result's
+    ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp``, ``lp`` and
+    ``time_lp``, as the result's
     ``bound`` with an empty schedule; ``stats["bounds"]`` has each value and
     ``stats["best"]`` the name of the least. Time O(K log K) plus the DP over counts (capped by
-    the number of inferences that fit before each level) and one LP with O(K) nonzeros; memory
-    O(K + M^2).
+    the number of inferences that fit before each level), one LP with O(K) nonzeros and the
+    time-indexed LP with O(K G) (up to 5,000 candidates); memory O(K G + M^2).
 
     Parameters
     ----------
@@ -347,7 +487,8 @@ def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
     levels : int
         Deadline levels tried by ``setup_dp`` (quantiles of the distinct deadlines).
     lp : bool
-        Whether to solve the LP that joins the budget and the deadline levels.
+        Whether to solve the LPs (``lp``: the budget and the deadline levels; ``time_lp``: the
+        budget and the GPU's capacity over a time grid of latest starts).
     """
     from .result import Result
 

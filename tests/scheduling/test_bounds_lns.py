@@ -191,6 +191,46 @@ def test_bound_is_optimal_when_nobody_can_be_served():
     assert r.bound == 0 and r.status == "optimal"
 
 
+@pytest.mark.parametrize("overlap", ["sequential", "pipelined"])
+@pytest.mark.parametrize("preset", ["general", "vision-mixed", "vision-frozen-bottom", "llm-serving"])
+def test_time_lp_is_at_least_every_schedule_at_scale(preset, overlap):
+    """The time-indexed LP against every schedule the heuristics find at K = 150 (far beyond
+    brute force), in both timelines: a bound that undercut one of them would be wrong."""
+    inst = po.generate(preset, users=150, seed=0).with_server(overlap=overlap)
+    v = all_bounds(inst)["time_lp"]
+    assert v is not None
+    r = po.solve(inst, "lns", iterations=30)
+    assert po.evaluate(inst, r).feasible
+    for m in ("greedy", "edf", "no_sharing", "paper_greedy"):
+        assert po.solve(inst, m).objective <= v, m
+    assert r.objective <= v
+
+
+def test_time_lp_sees_what_the_knapsack_does_not():
+    """On ``general`` (the budget binds) the knapsack and the position-aware knapsack are the least
+    of the other bounds; serving that many users makes most of them start well before their own
+    deadlines, where they need more bandwidth, and only the time-indexed LP sees it."""
+    for overlap in ("sequential", "pipelined"):
+        inst = po.generate("general", users=300, seed=0).with_server(overlap=overlap)
+        values = all_bounds(inst)
+        others = min(v for k, v in values.items() if not k.endswith("_s") and v is not None and k != "time_lp")
+        assert values["time_lp"] < others == values["knapsack"], overlap
+    r = po.solve(po.generate("general", users=300, seed=0), "bound")
+    assert r.stats["best"] == "time_lp" and r.bound == r.stats["bounds"]["time_lp"]
+
+
+def test_time_lp_is_left_out_above_its_size(monkeypatch):
+    import partialopt.bounds as bounds_module
+
+    inst = po.generate("general", users=30, seed=0)
+    arr = inst.arrays
+    monkeypatch.setattr(bounds_module, "TIME_LP_MAX_USERS", 10)
+    assert all_bounds(inst)["time_lp"] is None
+    assert "time_lp" not in po.solve(inst, "bound").stats["bounds"]
+    # an explicit grid still builds it
+    assert bounds_module.time_lp_bound(arr, arr.servable(), least_setups(inst), intervals=8) is not None
+
+
 # ------------------------------------------------------------------------------- lns behaviour
 def test_lns_is_deterministic_under_its_work_budget():
     inst = po.generate("vision-frozen-bottom", users=150, seed=3)
