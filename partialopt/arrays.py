@@ -164,9 +164,31 @@ def moore_hodgson(p: np.ndarray, due: np.ndarray) -> int:
     return len(heap)
 
 
+SHIFT_RTOL = 1e-12
+"""Relative slack given back to a due date after a shift by a first-load time (``T_tol - t0 + 1e-12
+T_tol``): the judge sums the same times in another order, so a schedule finishing exactly at
+``T_tol`` must not be lost to rounding (1e-12 is far above rounding, far below ``TIME_RTOL``)."""
+
+
+def first_load(arr: ProblemArrays) -> float:
+    """``t0 = min_m tL0(m)`` over the models that users request: no inference starts before the
+    first load ends (``S_1 >= E_1 = tL0(m_1)`` in both timelines, and every later start is later),
+    whichever users are served; 0 with a requested model resident at time 0."""
+    return float(arr.tL0[arr.model].min()) if arr.K else 0.0
+
+
+def shifted(due: np.ndarray, t0: float) -> np.ndarray:
+    """Due dates ``due - t0`` with the :data:`SHIFT_RTOL` slack (jobs then run from time 0)."""
+    due = np.asarray(due, dtype=float)
+    return due - t0 + SHIFT_RTOL * np.abs(due) if t0 > 0 else due
+
+
 def moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
     """Upper bound on the number served: :func:`moore_hodgson` with processing times ``e_k`` and
-    due dates ``T_tol,k``. Loading and uploads only add time, so the served set of any schedule
-    the judge accepts is on time there too (with the judge's tolerant due dates)."""
+    due dates ``T_tol,k - t0`` (:func:`first_load`: the inferences run one at a time after the
+    first load; valid for any subset of users). Later loads and uploads only add time, so the served set of any schedule the
+    judge accepts is on time there too (with the judge's tolerant due dates)."""
     users = np.arange(arr.K) if users is None else np.asarray(users, dtype=np.int64)
-    return moore_hodgson(arr.e[users], arr.T_tol[users]) if len(users) else 0
+    if not len(users):
+        return 0
+    return moore_hodgson(arr.e[users], shifted(arr.T_tol[users], first_load(arr)))

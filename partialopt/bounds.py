@@ -46,6 +46,16 @@ time 0, ``bb_{c(m0)} = own_{m0} = 0``. So on the sequential timeline the busy ti
 batches is at least ``sum_{c used} bb_c + sum_{m used} (own_m + x_m e_m)``: the exact setup
 costs of SPEC §6's backbone class, and a relaxation of every other one.
 
+First load. The GPU's first batch loads ``tL0(m_1)`` (from an empty GPU or the resident model),
+where the least setups charge it ``bb_c + own_m`` at most (or nothing, when it holds no user that
+the bound counts, or only ``bb_c``). So every busy-time bound above may add ``delta = max(0,
+min_m (tL0(m) - bb_{c(m)} - own_m))`` over the requested models (:func:`first_load_excess`;
+whichever users are counted): the due dates and levels of ``setup_moore_hodgson``, ``setup_dp``,
+``lp`` and ``time_lp`` are ``T - delta`` (loads alone in the pipelined ``setup_moore_hodgson``).
+Inferences alone start after ``t0 = min_m tL0(m)`` (:func:`partialopt.arrays.first_load`, both
+timelines): ``moore_hodgson`` has due dates ``T_tol,k - t0`` and ``time_lp``'s grid starts at ``t0``.
+Shifted due dates keep a slack of ``SHIFT_RTOL`` (1e-12) relative, far above rounding.
+
 Spread setups. Charge each user ``p_k = e_k + own_m / n_m + bb_c / n_c`` (``n_m``, ``n_c`` the
 candidate users of its model and cluster). A set with ``x_m <= n_m`` users of model m and
 ``x_c <= n_c`` of cluster c is charged ``sum_m x_m (e_m + own_m / n_m) + sum_c x_c bb_c / n_c
@@ -69,7 +79,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import ProblemArrays, moore_hodgson, moore_hodgson_bound
+from .arrays import SHIFT_RTOL, ProblemArrays, first_load, moore_hodgson, moore_hodgson_bound, shifted
 from .core.tolerances import budget_tol, deadline_tol
 
 if TYPE_CHECKING:
@@ -175,6 +185,16 @@ def least_setups(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return cluster, bb, own
 
 
+def first_load_excess(arr: ProblemArrays, setups: tuple) -> float:
+    """``delta = max(0, min_m (tL0(m) - bb_{c(m)} - own_m))`` over the requested models: what the
+    first load costs beyond the least setups charged for it (module docstring, "First load")."""
+    cluster, bb, own = setups
+    if not arr.K:
+        return 0.0
+    ms = np.unique(arr.model)
+    return max(0.0, float((arr.tL0[ms] - bb[cluster[ms]] - own[ms]).min()))
+
+
 def _spread_setups(arr: ProblemArrays, users: np.ndarray, cluster, bb, own) -> np.ndarray:
     """Per user of ``users``: ``own_m / n_m + bb_c / n_c`` with the counts taken over ``users``."""
     m = arr.model[users]
@@ -185,13 +205,15 @@ def _spread_setups(arr: ProblemArrays, users: np.ndarray, cluster, bb, own) -> n
 
 def setup_moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple) -> int:
     """Moore-Hodgson with the spread setups of the module docstring (sequential: ``e_k`` plus
-    the spread setup, due ``T_tol,k``; pipelined: the spread setup alone, due ``T_tol,k - e_k``)."""
+    the spread setup, due ``T_tol,k - delta``; pipelined: the spread setup alone, due ``T_tol,k -
+    e_k - delta``; ``delta`` the first load's excess)."""
     if not len(users):
         return 0
     spread = _spread_setups(arr, users, *setups)
+    delta = first_load_excess(arr, setups)
     if arr.overlap == "sequential":
-        return moore_hodgson(arr.e[users] + spread, arr.T_tol[users])
-    return moore_hodgson(spread, arr.T_tol[users] - arr.e[users])
+        return moore_hodgson(arr.e[users] + spread, shifted(arr.T_tol[users], delta))
+    return moore_hodgson(spread, shifted(arr.T_tol[users] - arr.e[users], delta))
 
 
 def minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +253,7 @@ def setup_table(arr: ProblemArrays, users: np.ndarray, setups: tuple, cap: int) 
 
 
 def setup_dp_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple, levels: int = 16) -> tuple[int, float]:
-    """Least over deadline levels ``d`` of ``max{n : F_d(n) <= d} + UB(later)``, where ``F_d`` is
+    """Least over deadline levels ``d`` of ``max{n : F_d(n) <= d - delta} + UB(later)``, where ``F_d`` is
     :func:`setup_table` over the users with ``T_tol,k <= d`` and ``UB(later)`` the least of the
     count, the knapsack and the spread Moore-Hodgson bounds of the users with ``T_tol,k > d``.
     Valid for every level (sequential timeline), so any subset of levels may be tried: the
@@ -243,12 +265,14 @@ def setup_dp_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple, levels:
     pick = np.unique(np.quantile(np.arange(len(distinct)), np.linspace(0, 1, max(levels, 1) + 1)[1:]).round())
     best, best_d = len(users), float(distinct[-1])
     e_min = float(arr.e[users].min())
+    delta = first_load_excess(arr, setups)
     for i in pick.astype(int):
         d = float(distinct[i])
         inside, later = users[T <= d], users[T > d]
         cap = len(inside) if e_min <= 0 else min(len(inside), int(math.floor(d / e_min)) + 1)
         F = setup_table(arr, inside, setups, cap)
-        value = int(np.flatnonzero(F <= d).max())
+        fits = np.flatnonzero(F <= shifted(np.array([d]), delta)[0])
+        value = int(fits.max()) if len(fits) else 0
         if len(later) and value + len(later) > best:
             continue
         rest = min(len(later), knapsack_bound(arr, later), setup_moore_hodgson_bound(arr, later, setups))
@@ -259,9 +283,9 @@ def setup_dp_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple, levels:
 
 def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) -> int | None:
     """``floor`` of the LP: max ``sum x_k``, ``0 <= x <= 1``, ``sum need_k x_k <= B_tol`` and, for
-    every deadline level ``d``, ``sum_{T_tol,k <= d} p_k x_k <= d`` with the spread ``p_k`` of the
-    module docstring (sequential timeline only); cumulative rows ``y_l - y_{l-1} - sum_{level l}
-    p_k x_k = 0``, ``0 <= y_l <= d_l``: O(K) nonzeros. Rounded down after a relative margin of 1e-7
+    every deadline level ``d``, ``sum_{T_tol,k <= d} p_k x_k <= d - delta`` with the spread ``p_k``
+    of the module docstring (sequential timeline only); cumulative rows ``y_l - y_{l-1} -
+    sum_{level l} p_k x_k = 0``, ``0 <= y_l <= d_l - delta``: O(K) nonzeros. Rounded down after a relative margin of 1e-7
     for HiGHS's tolerances; None unless HiGHS reports the LP optimal."""
     from .core.highs import highs_lp_optimum
 
@@ -285,7 +309,7 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     vals = np.r_[need / scale_b, -p / scale_t, np.ones(L), -np.ones(L - 1)]
     lower = np.r_[-np.inf, np.zeros(L)]
     upper = np.r_[budget_tol(arr.B) / scale_b, np.zeros(L)]
-    col_upper = np.r_[np.ones(n), levels / scale_t]
+    col_upper = np.r_[np.ones(n), np.maximum(shifted(levels, first_load_excess(arr, setups)), 0.0) / scale_t]
     value = highs_lp_optimum(_lp_model(n + L, n, rows, cols, vals, lower, upper, col_upper))
     if value is None:
         return None
@@ -306,15 +330,20 @@ def time_lp_bound(
     The latest starts of a feasible order are themselves a schedule (SPEC §5: ``L_n + e_n <=
     T_n`` and ``L_n + gap_n <= L_{n+1}`` with ``gap_n >= e_n`` in both timelines), so the users
     with ``L_k >= a`` and ``T_tol,k <= d`` run one at a time inside ``[a, d]``: ``sum e_k <= d -
-    a``. With the time grid ``0 = a_0 < ... < a_G = max_k (T_tol,k - e_k)``, ``x_{k,t} = 1`` when
+    a``. With the time grid ``t0 = a_0 < ... < a_G = max_k (T_tol,k - e_k)`` (no start before the
+    first load, ``t0`` of :func:`partialopt.arrays.first_load`), ``x_{k,t} = 1`` when
     ``L_k`` lies in ``[a_t, a_{t+1}]`` (only where ``a_t <= T_tol,k - e_k``), and deadline levels
-    ``d_1 < ... < d_D`` (quantiles of ``T_tol``; a user counts at every level ``>= T_tol,k``)::
+    ``d_1 < ... < d_D`` (quantiles of ``T_tol``; a user counts at every level ``>= T_tol,k``). The
+    judge's latest starts use the exact ``T`` while it accepts finishes up to ``T_tol``, so a
+    ``L_k`` may lie a little below ``a_0``: it counts in interval 0, whose cost is still at most
+    ``beta_k(L_k)`` and whose rows hold because the zero-upload schedule starts every inference
+    after ``t0`` and finishes it by ``T_tol``; grid ends carry the ``SHIFT_RTOL`` slack::
 
         max sum x   s.t.   sum_t x_{k,t} <= 1,
                            sum_{k,t} beta_k(min(a_{t+1}, T_tol,k - e_k)) x_{k,t} <= B_tol
                                (beta decreases: a lower bound on beta_k(L_k)),
                            sum_{T_tol,k <= d_l} sum_{t' >= t} e_k x_{k,t'} <= d_l - a_t   (all l, t),
-                           sum_{T_tol,k <= d_l} p_k sum_t x_{k,t} <= d_l   (sequential: the
+                           sum_{T_tol,k <= d_l} p_k sum_t x_{k,t} <= d_l - delta   (sequential: the
                                spread setups of ``lp``; pipelined: covered by t = 0 with e_k)
 
     The capacity rows are written with cumulative columns ``Q_{l,t} = sum_{l' <= l, t' >= t}
@@ -342,8 +371,15 @@ def time_lp_bound(
         return 0
     if intervals is None and n > TIME_LP_MAX_USERS:
         return None
-    G = int(intervals) if intervals is not None else max(8, min(24, 40_000 // n))
-    a = np.linspace(0.0, float(own.max()), G + 1)
+    G = max(1, int(intervals)) if intervals is not None else max(8, min(24, 40_000 // n))
+    # the grid starts at t0 and each user's intervals end at T_tol - e, both with the SHIFT_RTOL
+    # slack: the judge rounds t0 + e <= T_tol its own way, and a user finishing exactly at T_tol
+    # must keep its columns
+    own = own + SHIFT_RTOL * np.abs(T)
+    a0 = max(0.0, first_load(arr) - SHIFT_RTOL * float(np.abs(T).max()))
+    if float(own.max()) < a0:
+        return 0  # every inference starts after the first load, too late for each deadline
+    a = np.linspace(a0, float(own.max()), G + 1)
     # x columns: (user position, interval) where the interval can hold L_k and beta is affordable
     ks_list, ts_list, cs_list = [], [], []
     for t in range(G):
@@ -398,7 +434,8 @@ def time_lp_bound(
         vals.append(np.full(int(sel.sum()), sign))
     row_lo.append(np.zeros(L * G))
     row_hi.append(np.zeros(L * G))
-    col_upper = [np.ones(nx), np.maximum(dl[l_of] - a[t_of], 0.0) / scale_t]
+    slack = SHIFT_RTOL * np.abs(dl)
+    col_upper = [np.ones(nx), np.maximum(dl[l_of] - a[t_of] + slack[l_of], 0.0) / scale_t]
     if seq:  # Y_l - Y_{l-1} - sum_{bucket l} p_k x_k = 0, 0 <= Y_l <= d_l
         base = 1 + n + L * G
         rows += [base + bucket[ks], base + np.arange(L), base + 1 + np.arange(L - 1)]
@@ -406,7 +443,7 @@ def time_lp_bound(
         vals += [-p[ks] / scale_t, np.ones(L), -np.ones(L - 1)]
         row_lo.append(np.zeros(L))
         row_hi.append(np.zeros(L))
-        col_upper.append(dl / scale_t)
+        col_upper.append(np.maximum(shifted(dl, first_load_excess(arr, setups)), 0.0) / scale_t)
     lp = _lp_model(
         n_cols,
         nx,
