@@ -165,9 +165,10 @@ def moore_hodgson(p: np.ndarray, due: np.ndarray) -> int:
 
 
 SHIFT_RTOL = 1e-12
-"""Relative slack given back to a due date after a shift by a first-load time (``T_tol - t0 + 1e-12
-T_tol``): the judge sums the same times in another order, so a schedule finishing exactly at
-``T_tol`` must not be lost to rounding (1e-12 is far above rounding, far below ``TIME_RTOL``)."""
+"""Relative slack given back to the due dates of the Moore-Hodgson and setup bounds (``T_tol - t0 +
+1e-12 T_tol``, also when ``t0 = 0``): those bounds sum the same times in another order than the
+judge, so a schedule finishing exactly at ``T_tol`` must not be lost to rounding (1e-12 is far
+above rounding, far below ``TIME_RTOL``)."""
 
 
 def first_load(arr: ProblemArrays) -> float:
@@ -177,17 +178,20 @@ def first_load(arr: ProblemArrays) -> float:
     return float(arr.tL0[arr.model].min()) if arr.K else 0.0
 
 
-def shifted(due: np.ndarray, t0: float) -> np.ndarray:
-    """Due dates ``due - t0`` with the :data:`SHIFT_RTOL` slack (jobs then run from time 0)."""
+def shifted(due: np.ndarray, t0: float, scale: np.ndarray | None = None) -> np.ndarray:
+    """Due dates ``due - t0`` (jobs then run from time 0) plus the :data:`SHIFT_RTOL` slack relative
+    to ``scale`` (the judge's ``T_tol``; ``due`` itself when None), whatever ``t0``."""
     due = np.asarray(due, dtype=float)
-    return due - t0 + SHIFT_RTOL * np.abs(due) if t0 > 0 else due
+    ref = due if scale is None else np.asarray(scale, dtype=float)
+    return due - t0 + SHIFT_RTOL * np.abs(ref)
 
 
 def moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
     """Upper bound on the number served: :func:`moore_hodgson` with processing times ``e_k`` and
     due dates ``T_tol,k - t0`` (:func:`first_load`: the inferences run one at a time after the
-    first load; valid for any subset of users). Later loads and uploads only add time, so the served set of any schedule the
-    judge accepts is on time there too (with the judge's tolerant due dates)."""
+    first load; valid for any subset of users; :func:`shifted`'s slack). Later loads and uploads
+    only add time, so the served set of any schedule the judge accepts is on time there too (with
+    the judge's tolerant due dates)."""
     users = np.arange(arr.K) if users is None else np.asarray(users, dtype=np.int64)
     if not len(users):
         return 0

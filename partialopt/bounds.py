@@ -54,7 +54,8 @@ whichever users are counted): the due dates and levels of ``setup_moore_hodgson`
 ``lp`` and ``time_lp`` are ``T - delta`` (loads alone in the pipelined ``setup_moore_hodgson``).
 Inferences alone start after ``t0 = min_m tL0(m)`` (:func:`partialopt.arrays.first_load`, both
 timelines): ``moore_hodgson`` has due dates ``T_tol,k - t0`` and ``time_lp``'s grid starts at ``t0``.
-Shifted due dates keep a slack of ``SHIFT_RTOL`` (1e-12) relative, far above rounding.
+These due dates and levels keep a slack of ``SHIFT_RTOL`` (1e-12) relative to ``T_tol``, shifted or
+not, far above the rounding of sums taken in another order than the judge's.
 
 Spread setups. Charge each user ``p_k = e_k + own_m / n_m + bb_c / n_c`` (``n_m``, ``n_c`` the
 candidate users of its model and cluster). A set with ``x_m <= n_m`` users of model m and
@@ -213,7 +214,7 @@ def setup_moore_hodgson_bound(arr: ProblemArrays, users: np.ndarray, setups: tup
     delta = first_load_excess(arr, setups)
     if arr.overlap == "sequential":
         return moore_hodgson(arr.e[users] + spread, shifted(arr.T_tol[users], delta))
-    return moore_hodgson(spread, shifted(arr.T_tol[users] - arr.e[users], delta))
+    return moore_hodgson(spread, shifted(arr.T_tol[users] - arr.e[users], delta, scale=arr.T_tol[users]))
 
 
 def minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -234,21 +235,55 @@ def minplus(a: np.ndarray, b: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndar
     return out, arg
 
 
+def trailing_min(u: np.ndarray, s: int) -> np.ndarray:
+    """``W[i] = min(u[max(0, i - s + 1) .. i])``, the minimum over a trailing window of ``s``
+    entries, in O(len(u)) (van Herk / Gil-Werman: prefix and suffix minima within blocks of s)."""
+    n = len(u)
+    if s >= n:
+        return np.minimum.accumulate(u)
+    w = np.r_[u, np.full((-n) % s, np.inf)].reshape(-1, s)
+    pre = np.minimum.accumulate(w, axis=1).ravel()[:n]
+    suf = np.minimum.accumulate(w[:, ::-1], axis=1)[:, ::-1].ravel()[:n]
+    out = pre.copy()
+    i = np.arange(s - 1, n)
+    out[i] = np.minimum(suf[i - s + 1], pre[i])
+    return out
+
+
+def minplus_affine(a: np.ndarray, setup: float, e: float, count: int, cap: int) -> np.ndarray:
+    """:func:`minplus` of ``a`` with ``b(0) = 0, b(x) = setup + e x`` for ``1 <= x <= count`` (one
+    model's batch in the DP over counts), in O(len(a) + cap): for n >= 1, ``min_{1 <= x <= count}
+    a(n - x) + setup + e x = setup + e n + min_{n - count <= j <= n - 1} (a(j) - e j)``, a trailing
+    window minimum. Equal to :func:`minplus` up to the rounding of ``e x`` against ``e n - e j``."""
+    n = min(cap, len(a) - 1 + count)
+    out = np.full(n + 1, np.inf)
+    out[: min(len(a), n + 1)] = a[: n + 1]
+    if n == 0 or count == 0:
+        return out
+    v = np.full(n, np.inf)  # v[j] = a(j) - e j for j < len(a), inf beyond
+    m = min(len(a), n)
+    v[:m] = a[:m] - e * np.arange(m)
+    cand = setup + e * np.arange(1, n + 1) + trailing_min(v, count)
+    out[1:] = np.minimum(out[1:], cand)
+    return out
+
+
 def setup_table(arr: ProblemArrays, users: np.ndarray, setups: tuple, cap: int) -> np.ndarray:
     """``F(n)``, the least busy time of n users of ``users`` under the least setups:
     ``min sum_{c used} bb_c + sum_{m used} (own_m + x_m e_m)`` over counts with ``sum x_m = n``
-    and ``x_m <= n_m`` (min-plus convolutions over models, then clusters; SPEC §6's DP)."""
+    and ``x_m <= n_m`` (min-plus convolutions over models, then clusters; SPEC §6's DP). A model's
+    convolution is affine in its count (:func:`minplus_affine`, O(cap)); a cluster's loops over the
+    shorter of the two tables."""
     cluster, bb, own = setups
     n_m = np.bincount(arr.model[users], minlength=arr.M)
     F = np.zeros(1)
     for c in np.unique(cluster[arr.model[users]]):
         g = np.zeros(1)
         for m in np.flatnonzero((cluster == c) & (n_m > 0)):
-            xs = np.arange(1, min(n_m[m], cap) + 1)
-            g, _ = minplus(g, np.concatenate([[0.0], own[m] + arr.e_model[m] * xs]), cap)
+            g = minplus_affine(g, float(own[m]), float(arr.e_model[m]), int(min(n_m[m], cap)), cap)
         h = g + bb[c]
         h[0] = 0.0
-        F, _ = minplus(F, h, cap)
+        F = minplus(h, F, cap)[0] if len(F) < len(h) else minplus(F, h, cap)[0]
     return F
 
 
@@ -333,11 +368,11 @@ def time_lp_bound(
     a``. With the time grid ``t0 = a_0 < ... < a_G = max_k (T_tol,k - e_k)`` (no start before the
     first load, ``t0`` of :func:`partialopt.arrays.first_load`), ``x_{k,t} = 1`` when
     ``L_k`` lies in ``[a_t, a_{t+1}]`` (only where ``a_t <= T_tol,k - e_k``), and deadline levels
-    ``d_1 < ... < d_D`` (quantiles of ``T_tol``; a user counts at every level ``>= T_tol,k``). The
-    judge's latest starts use the exact ``T`` while it accepts finishes up to ``T_tol``, so a
-    ``L_k`` may lie a little below ``a_0``: it counts in interval 0, whose cost is still at most
-    ``beta_k(L_k)`` and whose rows hold because the zero-upload schedule starts every inference
-    after ``t0`` and finishes it by ``T_tol``; grid ends carry the ``SHIFT_RTOL`` slack::
+    ``d_1 < ... < d_D`` (quantiles of ``T_tol``; a user counts at every level ``>= T_tol,k``).
+    ``L_k`` here are the latest starts under the judge's tolerant deadlines ``T_tol``: every
+    accepted schedule (closed-form or explicit allocation) starts k at ``S_k <= L_k`` with its
+    upload done, so ``b_k >= beta_k(S_k) >= beta_k(L_k)``, and ``L_k >= S_k >= t0``; the grid
+    ends carry the ``SHIFT_RTOL`` slack against rounding::
 
         max sum x   s.t.   sum_t x_{k,t} <= 1,
                            sum_{k,t} beta_k(min(a_{t+1}, T_tol,k - e_k)) x_{k,t} <= B_tol

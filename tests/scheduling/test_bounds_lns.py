@@ -146,6 +146,30 @@ def test_setup_table_matches_enumeration_on_tiny_instances():
             assert F[n] == pytest.approx(best, rel=1e-12)
 
 
+def test_affine_min_plus_and_trailing_minimum_against_the_direct_forms():
+    """The O(cap) model step of the DP over counts against the general min-plus convolution (a
+    loop over the second table), and the block trailing minimum against slicing, on random tables
+    with infinite entries, empty counts and caps below and above the table sizes."""
+    from partialopt.bounds import minplus, minplus_affine, trailing_min
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        a = np.sort(rng.uniform(0.0, 10.0, int(rng.integers(1, 40))))
+        a[0] = 0.0
+        if rng.random() < 0.3:
+            a[int(rng.integers(len(a)))] = np.inf
+        count, cap = int(rng.integers(0, 50)), int(rng.integers(0, 90))
+        setup, e = float(rng.uniform(0.0, 3.0)), float(rng.uniform(0.01, 2.0))
+        ref = minplus(a, np.r_[0.0, setup + e * np.arange(1, count + 1)], cap)[0]
+        got = minplus_affine(a, setup, e, count, cap)
+        assert len(got) == len(ref) and (np.isfinite(got) == np.isfinite(ref)).all()
+        fin = np.isfinite(ref)
+        assert np.allclose(got[fin], ref[fin], rtol=1e-13, atol=1e-13)
+        u = rng.uniform(0.0, 1.0, int(rng.integers(1, 60)))
+        s = int(rng.integers(1, 70))
+        assert trailing_min(u, s).tolist() == [u[max(0, i - s + 1) : i + 1].min() for i in range(len(u))]
+
+
 def test_least_setups_are_lower_bounds_of_every_switch():
     for preset in PRESETS:
         inst = po.generate(preset, users=30, seed=0)
