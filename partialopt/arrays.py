@@ -178,7 +178,7 @@ def first_load(arr: ProblemArrays) -> float:
     return float(arr.tL0[arr.model].min()) if arr.K else 0.0
 
 
-def shifted(due: np.ndarray, t0: float, scale: np.ndarray | None = None) -> np.ndarray:
+def shifted(due: np.ndarray | float, t0: float, scale: np.ndarray | None = None) -> np.ndarray:
     """Due dates ``due - t0`` (jobs then run from time 0) plus the :data:`SHIFT_RTOL` slack relative
     to ``scale`` (the judge's ``T_tol``; ``due`` itself when None), whatever ``t0``."""
     due = np.asarray(due, dtype=float)

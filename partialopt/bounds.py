@@ -306,7 +306,7 @@ def setup_dp_bound(arr: ProblemArrays, users: np.ndarray, setups: tuple, levels:
         inside, later = users[T <= d], users[T > d]
         cap = len(inside) if e_min <= 0 else min(len(inside), int(math.floor(d / e_min)) + 1)
         F = setup_table(arr, inside, setups, cap)
-        fits = np.flatnonzero(F <= shifted(np.array([d]), delta)[0])
+        fits = np.flatnonzero(F <= shifted(d, delta))
         value = int(fits.max()) if len(fits) else 0
         if len(later) and value + len(later) > best:
             continue
@@ -320,10 +320,8 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     """``floor`` of the LP: max ``sum x_k``, ``0 <= x <= 1``, ``sum need_k x_k <= B_tol`` and, for
     every deadline level ``d``, ``sum_{T_tol,k <= d} p_k x_k <= d - delta`` with the spread ``p_k``
     of the module docstring (sequential timeline only); cumulative rows ``y_l - y_{l-1} -
-    sum_{level l} p_k x_k = 0``, ``0 <= y_l <= d_l - delta``: O(K) nonzeros. Rounded down after a relative margin of 1e-7
-    for HiGHS's tolerances; None unless HiGHS reports the LP optimal."""
-    from .core.highs import highs_lp_optimum
-
+    sum_{level l} p_k x_k = 0``, ``0 <= y_l <= d_l - delta`` (:func:`_level_rows`): O(K) nonzeros.
+    Rounded down by :func:`_lp_floor`; None unless HiGHS reports the LP optimal."""
     users = np.asarray(users, dtype=np.int64)
     if not len(users) or arr.overlap != "sequential":
         return None
@@ -339,13 +337,37 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     scale_t = float(levels[-1]) if levels[-1] > 0 else 1.0
     scale_b = float(need.max()) if need.max() > 0 else 1.0
     # rows: 0 = budget, 1 + l = level l; columns: x_k (n), then y_l (L)
-    rows = np.r_[np.zeros(n, dtype=np.int64), 1 + level_of, 1 + np.arange(L), 2 + np.arange(L - 1)]
-    cols = np.r_[np.arange(n), np.arange(n), n + np.arange(L), n + np.arange(L - 1)]
-    vals = np.r_[need / scale_b, -p / scale_t, np.ones(L), -np.ones(L - 1)]
-    lower = np.r_[-np.inf, np.zeros(L)]
-    upper = np.r_[budget_tol(arr.B) / scale_b, np.zeros(L)]
-    col_upper = np.r_[np.ones(n), np.maximum(shifted(levels, first_load_excess(arr, setups)), 0.0) / scale_t]
-    value = highs_lp_optimum(_lp_model(n + L, n, rows, cols, vals, lower, upper, col_upper))
+    lr, lc, lv, l_lo, l_hi, l_up = _level_rows(1, n, level_of, p, levels, first_load_excess(arr, setups), scale_t)
+    rows = np.r_[np.zeros(n, dtype=np.int64), lr]
+    cols = np.r_[np.arange(n), lc]
+    vals = np.r_[need / scale_b, lv]
+    lower = np.r_[-np.inf, l_lo]
+    upper = np.r_[budget_tol(arr.B) / scale_b, l_hi]
+    col_upper = np.r_[np.ones(n), l_up]
+    return _lp_floor(_lp_model(n + L, n, rows, cols, vals, lower, upper, col_upper))
+
+
+def _level_rows(row0: int, col0: int, level_of, weight, levels, delta: float, scale_t: float) -> tuple:
+    """The deadline-level rows shared by both LPs, cumulative so that they take O(#x + L)
+    nonzeros: ``y_l - y_{l-1} - sum_{x at level l} weight x = 0`` (rows ``row0 + l``) and ``0 <=
+    y_l <= d_l - delta`` (columns ``col0 + l``, with :func:`shifted`'s slack): ``sum_{T <= d_l}
+    weight x <= d_l - delta``. ``level_of`` and ``weight`` are per x column (x columns 0..).
+    Returns ``(rows, cols, vals, row_lower, row_upper, y_upper)``."""
+    L = len(levels)
+    nx = len(level_of)
+    rows = np.r_[row0 + np.asarray(level_of), row0 + np.arange(L), row0 + 1 + np.arange(L - 1)]
+    cols = np.r_[np.arange(nx), col0 + np.arange(L), col0 + np.arange(L - 1)]
+    vals = np.r_[-np.asarray(weight) / scale_t, np.ones(L), -np.ones(L - 1)]
+    y_upper = np.maximum(shifted(levels, delta), 0.0) / scale_t
+    return rows, cols, vals, np.zeros(L), np.zeros(L), y_upper
+
+
+def _lp_floor(lp: Any) -> int | None:
+    """The LP's optimum (:func:`partialopt.core.highs.highs_lp_optimum`) rounded down after a relative
+    margin of 1e-7 (and 1e-6 absolute) for HiGHS's tolerances; None unless HiGHS reports it optimal."""
+    from .core.highs import highs_lp_optimum
+
+    value = highs_lp_optimum(lp)
     if value is None:
         return None
     return math.floor(value * (1 + 1e-7) + 1e-6)
@@ -387,10 +409,8 @@ def time_lp_bound(
     and the time bind together here, where each alone is loose (knapsack, Moore-Hodgson); the
     loads between batches are left out (a relaxation). ``intervals`` defaults to
     ``min(24, 40000 // K)``; above ``TIME_LP_MAX_USERS`` candidates (fewer than 8 intervals, where
-    it adds little) the default is not to build it (None). Rounded down after the margin of
-    :func:`lp_bound_relaxation`; None unless HiGHS reports the LP optimal."""
-    from .core.highs import highs_lp_optimum
-
+    it adds little) the default is not to build it (None). Rounded down by :func:`_lp_floor`; None
+    unless HiGHS reports the LP optimal."""
     users = np.asarray(users, dtype=np.int64)
     if not len(users):
         return 0
@@ -471,14 +491,16 @@ def time_lp_bound(
     row_hi.append(np.zeros(L * G))
     slack = SHIFT_RTOL * np.abs(dl)
     col_upper = [np.ones(nx), np.maximum(dl[l_of] - a[t_of] + slack[l_of], 0.0) / scale_t]
-    if seq:  # Y_l - Y_{l-1} - sum_{bucket l} p_k x_k = 0, 0 <= Y_l <= d_l
-        base = 1 + n + L * G
-        rows += [base + bucket[ks], base + np.arange(L), base + 1 + np.arange(L - 1)]
-        cols += [np.arange(nx), y0 + np.arange(L), y0 + np.arange(L - 1)]
-        vals += [-p[ks] / scale_t, np.ones(L), -np.ones(L - 1)]
-        row_lo.append(np.zeros(L))
-        row_hi.append(np.zeros(L))
-        col_upper.append(np.maximum(shifted(dl, first_load_excess(arr, setups)), 0.0) / scale_t)
+    if seq:  # the spread-setup levels of lp: sum_{T <= d_l} p_k x_k <= d_l - delta
+        lr, lc, lv, l_lo, l_hi, l_up = _level_rows(
+            1 + n + L * G, y0, bucket[ks], p[ks], dl, first_load_excess(arr, setups), scale_t
+        )
+        rows.append(lr)
+        cols.append(lc)
+        vals.append(lv)
+        row_lo.append(l_lo)
+        row_hi.append(l_hi)
+        col_upper.append(l_up)
     lp = _lp_model(
         n_cols,
         nx,
@@ -489,10 +511,7 @@ def time_lp_bound(
         np.concatenate(row_hi),
         np.concatenate(col_upper),
     )
-    value = highs_lp_optimum(lp)
-    if value is None:
-        return None
-    return math.floor(value * (1 + 1e-7) + 1e-6)
+    return _lp_floor(lp)
 
 
 def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col_upper):
