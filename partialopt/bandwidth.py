@@ -32,6 +32,7 @@ from functools import cache
 import numpy as np
 
 LN2 = float(np.log(2.0))
+_EPS = float(np.finfo(float).eps)
 
 
 @cache
@@ -87,16 +88,60 @@ def beta(t: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | float, ki
         return out
     cc = c[ok]
     w = _lambertw()(-cc * np.exp(-cc), k=-1).real
-    x = -w / cc - 1.0
-    # one Newton step on f(x) = ln(1+x) - c x  (f' = 1/(1+x) - c); keep it only if it helps
-    f = np.log1p(x) - cc * x
-    fp = 1.0 / (1.0 + x) - cc
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x2 = x - f / fp
-    better = np.isfinite(x2) & (x2 > 0) & (np.abs(np.log1p(x2) - cc * x2) < np.abs(f))
-    x = np.where(better, x2, x)
-    out[ok] = q[ok] / x
+    out[ok] = q[ok] / _polish(-w / cc - 1.0, cc)
     return out
+
+
+_POLISH_STEPS = 80
+
+
+def _polish(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The root ``x > 0`` of ``f(x) = ln(1+x) - c x`` (``0 < c < 1``) to rounding, from Lambert W's
+    value ``x``: Newton from the right of the root, where ``f`` is concave and decreasing, so the
+    steps fall monotonically onto it. ``x`` is first moved there: kept when ``f(x) <= 0``, else
+    one Newton step (it overshoots the root of a concave function) or, left of ``f``'s maximum at
+    ``1/c - 1``, the bound ``1/c^2 - 1`` (``ln(1+x) <= x / sqrt(1+x)``). Needed near ``c = 1``
+    (upload deadlines close to the least upload time), where Lambert W's lower branch is far off
+    (seen: twice the root at ``c = 0.9999``)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        far = 1.0 / (c * c) - 1.0
+        x = np.where(np.isfinite(x) & (x > 0), x, far)
+        f = np.log1p(x) - c * x
+        fp = 1.0 / (1.0 + x) - c
+        x = np.where(f > 0, np.where(fp < 0, x - f / fp, far), x)
+        x = np.where(np.isfinite(x) & (x > 0), x, far)
+        active = np.ones(x.shape, dtype=bool)
+        for _ in range(_POLISH_STEPS):
+            f = np.log1p(x) - c * x
+            fp = 1.0 / (1.0 + x) - c
+            step = f / fp
+            active &= np.isfinite(step) & (fp < 0) & (step > 4.0 * _EPS * x)
+            if not active.any():
+                break
+            x = np.where(active, x - step, x)
+    return x
+
+
+def _polish_one(x: float, c: float) -> float:
+    """:func:`_polish` for one value, in plain floats (same steps)."""
+    far = 1.0 / (c * c) - 1.0
+    if not (math.isfinite(x) and x > 0):
+        x = far
+    f = math.log1p(x) - c * x
+    fp = 1.0 / (1.0 + x) - c
+    if f > 0:
+        x = x - f / fp if fp < 0 else far
+        if not (math.isfinite(x) and x > 0):
+            x = far
+    for _ in range(_POLISH_STEPS):
+        fp = 1.0 / (1.0 + x) - c
+        if not fp < 0:
+            break
+        step = (math.log1p(x) - c * x) / fp
+        if not step > 4.0 * _EPS * x:
+            break
+        x -= step
+    return x
 
 
 def beta_one(t: float, D: float, q: float, kind: str) -> float:
@@ -112,13 +157,7 @@ def beta_one(t: float, D: float, q: float, kind: str) -> float:
     if not c < 1.0:
         return math.inf
     x = -float(_lambertw()(-c * math.exp(-c), k=-1).real) / c - 1.0
-    f = math.log1p(x) - c * x
-    fp = 1.0 / (1.0 + x) - c
-    if fp != 0.0:
-        x2 = x - f / fp
-        if math.isfinite(x2) and x2 > 0 and abs(math.log1p(x2) - c * x2) < abs(f):
-            x = x2
-    return q / x
+    return q / _polish_one(x, c)
 
 
 def beta_slope(t: np.ndarray | float, D: np.ndarray | float, q: np.ndarray | float, kind: str) -> np.ndarray:

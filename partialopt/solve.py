@@ -34,19 +34,30 @@ METHODS: dict[str, str] = {
     "lns": "partialopt.algorithms.lns:lns",
     "bound": "partialopt.bounds:bound",
     "milp": "partialopt.exact:milp",
+    "bnb": "partialopt.algorithms.bnb:bnb",
+    "benders": "partialopt.algorithms.benders:benders",
+    "exact": "partialopt.algorithms.portfolio:exact",
     "lp_bound": "partialopt.exact:lp_bound",
 }
 _KINDS = {
     "dp": "exact",
     "brute_force": "exact",
     "milp": "exact",
+    "bnb": "exact",
+    "benders": "exact",
+    "exact": "exact",
     "lp_bound": "bound",
     "bound": "bound",
     "no_sharing": "baseline",
     "edf": "baseline",
     "random": "baseline",
 }
-_SUPPORTS = {"dp": "partialopt.algorithms.dp:supports", "brute_force": "partialopt.algorithms.brute_force:supports"}
+_SUPPORTS = {
+    "dp": "partialopt.algorithms.dp:supports",
+    "brute_force": "partialopt.algorithms.brute_force:supports",
+    "bnb": "partialopt.algorithms.bnb:supports",
+    "benders": "partialopt.algorithms.benders:supports",
+}
 
 
 def _zoo(users: int, seed: int = 0, **options: Any):

@@ -426,3 +426,104 @@ def highs_lp_optimum(lp: Any, time_limit: float = 60.0, threads: int | None = No
     if name != "kOptimal":
         return None
     return float(h.getInfo().objective_function_value)
+
+
+@dataclass
+class ArrayMip:
+    """A small MIP held by a ``highspy.Highs`` and grown row by row (the Benders master), solved
+    under the runner's rules (:meth:`solve`). Maximises ``sum c x`` over columns with bounds
+    ``[0, upper]``; ``integer`` marks the integral ones."""
+
+    highs: Any
+
+    @classmethod
+    def build(cls, cost: Any, upper: Any, integer: Any, threads: int | None = None, seed: int = 0) -> ArrayMip:
+        import highspy
+        import numpy as np
+
+        h = _silent_highs()
+        h.setOptionValue("threads", DEFAULT_THREADS if threads is None else int(threads))
+        h.setOptionValue("random_seed", int(seed))
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+        cost = np.asarray(cost, dtype=float)
+        n = len(cost)
+        h.addCols(
+            n,
+            cost,
+            np.zeros(n),
+            np.asarray(upper, dtype=float),
+            0,
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+        )
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        idx = np.flatnonzero(np.asarray(integer, dtype=bool)).astype(np.int32)
+        if len(idx):
+            h.changeColsIntegrality(len(idx), idx, np.full(len(idx), highspy.HighsVarType.kInteger))
+        return cls(h)
+
+    def add_row(self, lower: float, upper: float, cols: Any, vals: Any) -> None:
+        import numpy as np
+
+        cols = np.asarray(cols, dtype=np.int32)
+        self.highs.addRow(float(lower), float(upper), len(cols), cols, np.asarray(vals, dtype=float))
+
+    def solve(self, time_limit: float) -> SolveReport:
+        """One solve (thread pool reset around it, Ctrl-C answered through HiGHS's interrupt
+        callback); ``SolveReport.bound`` is HiGHS's dual bound. :attr:`values` holds the columns'
+        values when ``has_solution``."""
+        import highspy
+
+        h = self.highs
+        t0 = time.perf_counter()
+        if interrupt.requested() or _faults.get("solve") == "interrupt":
+            return SolveReport("not run: interrupted", Status.INTERRUPTED, None, None, False, 0, 0.0)
+        if _faults.get("solve") == "error":
+            return SolveReport(
+                "kSolveError (injected)", Status.ERROR, None, None, False, 0, 0.0,
+                error="HiGHS reported a solve error (injected by a test)",
+            )  # fmt: skip
+        h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+        cancel = threading.Event()
+        if not getattr(self, "_subscribed", False):
+
+            def stop_if_asked(event) -> None:
+                if interrupt.requested() or cancel.is_set():
+                    event.interrupt()
+
+            h.cbMipInterrupt += stop_if_asked
+            h.cbSimplexInterrupt += stop_if_asked
+            self._subscribed = True
+
+        def run() -> None:
+            highspy.Highs.resetThreadScheduler(True)
+            try:
+                h.run()
+            finally:
+                highspy.Highs.resetThreadScheduler(True)
+
+        try:
+            _run_waiting(run, cancel)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:
+            return SolveReport(
+                f"exception: {type(exc).__name__}", Status.ERROR, None, None, False, 0,
+                time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}",
+            )  # fmt: skip
+        name = h.getModelStatus().name
+        info = h.getInfo()
+        status = _STATUS_OF.get(name, Status.ERROR)
+        has_solution = int(info.primal_solution_status) == 2
+        bound = float(info.mip_dual_bound) if int(info.mip_node_count) >= 0 else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        self.values = list(h.getSolution().col_value) if has_solution else []
+        objective = float(info.objective_function_value) if has_solution else None
+        error = "" if status != Status.ERROR else f"HiGHS ended with model status {name}"
+        return SolveReport(
+            name, status, objective, bound, has_solution, max(int(info.mip_node_count), 0),
+            time.perf_counter() - t0, error,
+        )  # fmt: skip

@@ -22,14 +22,15 @@ def _seeds(n: int) -> tuple[int, ...]:
 
 
 def gaps(seeds: int = 5, small: bool = False) -> tuple[Sweep, str]:
-    """Heuristics, DP and baselines against the MILP on small instances (gap distributions)."""
-    methods = ("milp", "dp", "greedy", "paper_greedy", "local_search", "lns", "no_sharing", "edf", "random")
+    """Heuristics, DP and baselines against the exact portfolio (``exact``) on small instances (gap
+    distributions)."""
+    methods = ("exact", "dp", "greedy", "paper_greedy", "local_search", "lns", "no_sharing", "edf", "random")
     return Sweep(
         ("general", "backbone-deadlines", "backbone-common", "vision-mixed"),
         users=(6,) if small else (8, 10),
         seeds=_seeds(seeds),
         methods=methods,
-        options={"milp": {"time_limit": 10.0 if small else 60.0, "threads": 1}, **LS},
+        options={"exact": {"time_limit": 10.0 if small else 60.0, "threads": 1}, **LS},
         name="gaps",
     ), "users"
 

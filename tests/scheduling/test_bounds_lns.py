@@ -25,52 +25,13 @@ from partialopt.bounds import (
 from partialopt.core.errors import OptionError
 from partialopt.generators import random_instance
 
-PRESETS = (
-    "general",
-    "backbone-common",
-    "backbone-deadlines",
-    "vision-mixed",
-    "vision-frozen-bottom",
-    "llm-serving",
-)
-
-
-def _fixed_snr(inst):
-    users = tuple(dataclasses.replace(u, snr=3.0 + (i % 5)) for i, u in enumerate(inst.users))
-    B = sum(u.data_bits for u in inst.users) / np.log2(4.0) / np.median([u.deadline for u in inst.users])
-    return inst.replace(users=users).with_server(rate="fixed_snr", total_bandwidth=float(B))
-
-
-VARIANTS = {
-    "base": lambda i: i,
-    "pipelined": lambda i: i.with_server(overlap="pipelined"),
-    "resident": lambda i: i.with_server(initial_model=i.users[0].model),
-    "tight_budget": lambda i: i.with_server(total_bandwidth=i.server.total_bandwidth * 0.25),
-    "fixed_snr": _fixed_snr,
-}
-
-
-def _cases():
-    """6 presets x 5 variants x K in (4, 5, 6) x seeds: 330 instances."""
-    out = []
-    for preset, variant, K in itertools.product(PRESETS, VARIANTS, (4, 5, 6)):
-        seeds = (0, 1, 2, 3) if K < 6 else (0, 1, 2)
-        out.extend((preset, variant, K, s) for s in seeds)
-    return out
-
-
-CASES = _cases()
+from .cases import CASES, PRESETS, brute_force_optimum
 
 
 @pytest.fixture(scope="module")
 def solved():
     """Instance and brute-force optimum of every case (computed once for the module)."""
-    out = {}
-    for case in CASES:
-        preset, variant, K, seed = case
-        inst = VARIANTS[variant](po.generate(preset, users=K, seed=seed))
-        out[case] = (inst, po.solve(inst, "brute_force").objective)
-    return out
+    return {case: brute_force_optimum(case) for case in CASES}
 
 
 def test_the_cross_check_covers_three_hundred_instances():

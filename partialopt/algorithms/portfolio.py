@@ -1,0 +1,168 @@
+"""The exact portfolio (``method="exact"``): the ground truth researchers call by default.
+
+It runs the exact methods in the order that pays on the instance and shares what each learns:
+
+1. ``dp`` on its class (backbone sharing, one common deadline, sequential): polynomial and
+   exact unless the budget binds (then its value is still a bound and its schedule an incumbent).
+2. With at most 64 servable users, the Benders master without cuts (:func:`.benders.master_bound`:
+   knapsack plus deadline levels with setups, a HiGHS MIP) gives a bound, and ``bnb`` starts its
+   top-down search there with the incumbent so far, for :data:`BNB_SHARE` of the time left.
+3. If still open, ``milp`` (the arc formulation) gets the rest, warm-started with the incumbent;
+   above 64 servable users it is the only exact method and gets all the time (after an ``lns``
+   warm start).
+
+The final bound is the least any stage proved, the schedule the best any stage found (every one
+judged by the evaluator). ``stats["proved_by"]`` names the stage that closed the gap, or is None;
+``stats["stages"]`` lists each stage's status, objective, bound and seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..core import interrupt
+from ..core.errors import NotApplicable, OptionError
+from ..core.highs import MEMORY_LIMIT_MB
+from ..core.status import Status
+from ..instance import Instance
+from ..result import Result
+
+BNB_SHARE = 0.6
+"""Share of the time left that ``bnb`` gets before ``milp`` takes over."""
+MASTER_SHARE = 0.1
+"""Share of the time left that the Benders master's bound may take."""
+
+
+def exact(
+    instance: Instance,
+    time_limit: float = 60.0,
+    warm_start: Any = "local_search",
+    threads: int | None = None,
+    memory_limit: float = MEMORY_LIMIT_MB,
+) -> Result:
+    """Proven optimum (or the best incumbent and the least bound of its stages, with the gap) by
+    the portfolio of the module docstring: ``dp``, the Benders master's bound, ``bnb``, ``milp``.
+
+    Statuses: ``optimal`` (some stage proved it: ``stats["proved_by"]``), ``time_limit``,
+    ``interrupted`` (Ctrl-C), ``error`` (a stage failed and none proved optimality; the stage's
+    reason is in ``stats["stages"]``; incumbent and bound stay valid).
+
+    Parameters
+    ----------
+    instance : Instance
+        The scheduling instance (any class, both timelines, both rate models).
+    time_limit : float
+        Seconds for all stages together.
+    warm_start : str, Result or list
+        The first incumbent: a method name, a Result or an order of user ids (above 64 servable
+        users ``lns`` is added).
+    threads : int or None
+        HiGHS threads for the master and ``milp`` (None: 1, reproducible).
+    memory_limit : float
+        MB for ``bnb``'s memo and ``milp``'s model.
+    """
+    from ..core.highs import Budget
+    from ..exact import _check_common, _warm_order
+
+    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)):
+        raise OptionError(f"time_limit: expected a number of seconds, got {time_limit!r}")
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+    budget: Budget = _check_common(time_limit, threads, memory_limit)
+    with interrupt.interruptible():
+        return _exact(instance, budget, _warm_order(instance, warm_start), threads, memory_limit)
+
+
+def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_limit) -> Result:
+    from ..bounds import cheap_bound
+    from ..solve import solve
+    from . import bnb as bnb_module
+    from . import dp as dp_module
+    from .benders import master_bound
+
+    arr = instance.arrays
+    bound, _ = cheap_bound(arr)
+    stages: list[dict[str, Any]] = []
+    stats: dict[str, Any] = {"stages": stages, "proved_by": None}
+    errors: list[str] = []
+
+    def absorb(name: str, r: Result) -> bool:
+        """Take a stage's schedule and bound; True when the gap is closed."""
+        nonlocal incumbent, bound
+        stages.append(
+            {"method": name, "status": str(r.status), "objective": r.objective, "bound": r.bound,
+             "seconds": round(r.wall_time, 4)}
+        )  # fmt: skip
+        if str(r.status) == "error":
+            errors.append(f"{name}: {r.stats.get('error', 'error')}")
+        if r.objective > len(incumbent):
+            incumbent = [instance.user_index[u] for u in r.order]
+        if r.bound is not None and str(r.status) != "error":
+            bound = min(bound, int(math.floor(r.bound + 1e-9)))
+        if len(incumbent) >= bound:
+            stats["proved_by"] = stats["proved_by"] or name
+            return True
+        return False
+
+    def done(status: Status) -> Result:
+        if len(incumbent) >= bound:
+            status = Status.OPTIMAL
+        elif errors and status == Status.FEASIBLE:
+            status = Status.ERROR
+            stats["error"] = "; ".join(errors)
+        return Result.from_order(
+            instance, incumbent, "exact", bound=bound, status=str(status), wall_time=budget.elapsed(), stats=stats
+        )
+
+    def stopped() -> Status | None:
+        if interrupt.requested():
+            return Status.INTERRUPTED
+        if budget.spent():
+            return Status.TIME_LIMIT
+        return None
+
+    if len(incumbent) >= bound:
+        stats["proved_by"] = "cheap bound"
+        return done(Status.OPTIMAL)
+    if not dp_module.supports(instance):
+        if absorb("dp", solve(instance, "dp")):
+            return done(Status.OPTIMAL)
+    small = not bnb_module.supports(instance)
+    if small:
+        t = budget.elapsed()
+        mb, mstatus = master_bound(instance, max(budget.left() * MASTER_SHARE, 1e-3), threads)
+        stages.append({"method": "benders_master", "status": mstatus, "objective": None, "bound": mb,
+                       "seconds": round(budget.elapsed() - t, 4)})  # fmt: skip
+        if mstatus == "error":
+            errors.append("benders_master: HiGHS failed on the master")
+        if mb is not None and mb < bound:
+            bound = max(mb, len(incumbent))
+            if len(incumbent) >= bound:
+                stats["proved_by"] = "benders_master"
+                return done(Status.OPTIMAL)
+        why = stopped()
+        if why is not None:
+            return done(why)
+        r = solve(instance, "bnb", time_limit=max(budget.left() * BNB_SHARE, 1e-3), warm_start=list(incumbent),
+                  memory_limit=memory_limit, upper_bound=int(bound))  # fmt: skip
+        if absorb("bnb", r):
+            return done(Status.OPTIMAL)
+    else:
+        r = solve(instance, "lns", time_limit=max(min(10.0, budget.left() * 0.2), 1e-3))
+        absorb("lns", r)
+    why = stopped()
+    if why is not None:
+        return done(why)
+    try:
+        r = solve(instance, "milp", time_limit=max(budget.left(), 1e-3), warm_start=list(incumbent), threads=threads,
+                  memory_limit=memory_limit)  # fmt: skip
+    except NotApplicable as exc:
+        stages.append({"method": "milp", "status": "refused", "note": str(exc)})
+    else:
+        if absorb("milp", r):
+            return done(Status.OPTIMAL)
+        if str(r.status) in (Status.TIME_LIMIT, Status.INTERRUPTED):
+            return done(Status(str(r.status)))
+    why = stopped()
+    return done(why or Status.FEASIBLE)
