@@ -123,6 +123,12 @@ class SuffixProblem:
             last[key] = i
         t0 = float(tL0.min()) if n else 0.0
         Br = float(arr.B_tol * (1.0 + RELAX_RTOL))
+        from .bnb_kernel import beta_relaxed
+
+        shannon = arr.rate == "shannon"
+        b0 = np.array([beta_relaxed(float(Tr[i] - e[i]), float(D[i]), float(q[i]), shannon) for i in range(n)])
+        need = arr.beta(idx, arr.T[idx] - arr.e[idx])
+        loose = bool(np.sum(need[np.isfinite(need)]) < arr.B)  # time bounds before betas (kernel)
         args = (
             n,
             mdl,
@@ -130,8 +136,10 @@ class SuffixProblem:
             Tr,
             D,
             q,
+            b0,
             arr.rate == "shannon",
             arr.overlap == "sequential",
+            loose,
             tL,
             tL0,
             setup_arrays,
@@ -158,7 +166,7 @@ class TargetSearch:
         memo[1].fill(-1)
         memo[5][:] = 0
         self.memo = memo
-        self.state = kernel.new_state(problem.n, len(problem.args[9]))
+        self.state = kernel.new_state(problem.n, len(problem.args[11]))
 
     def step(self, nodes: int) -> int:
         """Up to ``nodes`` nodes: 1 found (:meth:`found` holds it; call again to go on), 0
@@ -256,8 +264,12 @@ def bnb(
             "judge_rejected": 0,
             "warm_start": len(incumbent),
         }
+        if upper_bound is not None and int(upper_bound) < len(incumbent):
+            raise OptionError(
+                f"upper_bound: {upper_bound} is below the warm start's {len(incumbent)} served users: not a bound"
+            )
         if upper_bound is not None and int(upper_bound) < bound:
-            bound = max(int(upper_bound), len(incumbent))
+            bound = int(upper_bound)
             stats["start_bound"] = bound
         return _search(instance, arr, incumbent, bound, budget, memory_limit, stats)
 

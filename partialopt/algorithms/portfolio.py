@@ -1,19 +1,25 @@
 """The exact portfolio (``method="exact"``): the ground truth researchers call by default.
 
-It runs the exact methods in the order that pays on the instance and shares what each learns:
+It picks the exact methods by the instance and shares what each learns:
 
 1. ``dp`` on its class (backbone sharing, one common deadline, sequential): polynomial and
    exact unless the budget binds (then its value is still a bound and its schedule an incumbent).
-2. With at most 64 servable users, the Benders master without cuts (:func:`.benders.master_bound`:
-   knapsack plus deadline levels with setups, a HiGHS MIP) gives a bound, and ``bnb`` starts its
-   top-down search there with the incumbent so far, for :data:`BNB_SHARE` of the time left.
-3. If still open, ``milp`` (the arc formulation) gets the rest, warm-started with the incumbent;
-   above 64 servable users it is the only exact method and gets all the time (after an ``lns``
-   warm start).
+2. With at most 64 servable users: the Benders master without cuts (:func:`.benders.master_bound`:
+   knapsack plus deadline levels with setups, a HiGHS MIP, at most :data:`MASTER_SHARE` of the
+   time) gives a bound, and ``bnb`` starts its top-down search there with the incumbent so far,
+   for the rest of the time. On the frozen library and the presets at K = 20-30 ``bnb`` proved
+   every instance that ``benders`` or ``milp`` proved, faster (benchmarks/README.md), so it gets
+   the time; ``benders``'s strength, its master's bound, is what it takes from it.
+3. Above 64 servable users (or if ``bnb`` stopped early without a proof): ``milp`` (the arc
+   formulation) with the time left.
+
+Above :data:`LNS_FROM` servable users an ``lns`` run first improves the warm start (a few
+seconds), so a time-limited result reports a good schedule beside the bound.
 
 The final bound is the least any stage proved, the schedule the best any stage found (every one
-judged by the evaluator). ``stats["proved_by"]`` names the stage that closed the gap, or is None;
-``stats["stages"]`` lists each stage's status, objective, bound and seconds.
+judged by the evaluator). ``stats["proved_by"]`` names the stage that closed the gap (``cheap
+bound``, ``dp``, ``benders_master``, ``bnb``, ``milp``), or is None; ``stats["stages"]`` lists
+each stage's status, objective, bound and seconds.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ from ..core.status import Status
 from ..instance import Instance
 from ..result import Result
 
-BNB_SHARE = 0.6
-"""Share of the time left that ``bnb`` gets before ``milp`` takes over."""
+LNS_FROM = 20
+"""Above this many servable users an ``lns`` run (at most :data:`LNS_SECONDS` and a tenth of the
+time) improves the warm start: where no stage finishes, the reported schedule is then ``lns``'s."""
+LNS_SECONDS = 5.0
 MASTER_SHARE = 0.1
 """Share of the time left that the Benders master's bound may take."""
 
@@ -37,7 +45,7 @@ MASTER_SHARE = 0.1
 def exact(
     instance: Instance,
     time_limit: float = 60.0,
-    warm_start: Any = "local_search",
+    warm_start: Any = "greedy",
     threads: int | None = None,
     memory_limit: float = MEMORY_LIMIT_MB,
 ) -> Result:
@@ -129,6 +137,9 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
         if absorb("dp", solve(instance, "dp")):
             return done(Status.OPTIMAL)
     small = not bnb_module.supports(instance)
+    if len(arr.servable()) > LNS_FROM:  # a better incumbent for a time-limited proof
+        if absorb("lns", solve(instance, "lns", time_limit=max(min(LNS_SECONDS, budget.left() * 0.1), 1e-3))):
+            return done(Status.OPTIMAL)
     if small:
         t = budget.elapsed()
         mb, mstatus = master_bound(instance, max(budget.left() * MASTER_SHARE, 1e-3), threads)
@@ -144,13 +155,12 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
         why = stopped()
         if why is not None:
             return done(why)
-        r = solve(instance, "bnb", time_limit=max(budget.left() * BNB_SHARE, 1e-3), warm_start=list(incumbent),
+        r = solve(instance, "bnb", time_limit=max(budget.left(), 1e-3), warm_start=list(incumbent),
                   memory_limit=memory_limit, upper_bound=int(bound))  # fmt: skip
         if absorb("bnb", r):
             return done(Status.OPTIMAL)
-    else:
-        r = solve(instance, "lns", time_limit=max(min(10.0, budget.left() * 0.2), 1e-3))
-        absorb("lns", r)
+        if str(r.status) in (Status.TIME_LIMIT, Status.INTERRUPTED):
+            return done(Status(str(r.status)))
     why = stopped()
     if why is not None:
         return done(why)

@@ -16,7 +16,7 @@ import partialopt
 from tests import ROOT
 
 PACKAGES = ("partialopt", "formulations")
-HEAVY = ("pandas", "matplotlib", "pyomo", "cvxpy", "scipy")
+HEAVY = ("pandas", "matplotlib", "pyomo", "cvxpy", "scipy", "numba")
 
 
 # ---------------------------------------------------------------------- the static import graph

@@ -252,3 +252,19 @@ def test_exact_is_the_default_ground_truth_of_the_gaps_sweep(preset):
     inst = po.generate(preset, users=9, seed=0)
     r = po.solve(inst, "exact", time_limit=30)
     assert r.status == "optimal" and r.stats["proved_by"]
+
+
+def test_sweep_reference_can_be_the_exact_portfolio():
+    """``reference="exact"``: every row's certified reference is the proven optimum (checked by
+    brute force), so ``gap_to_best`` is the true gap."""
+    from partialopt.experiments import Sweep, add_reference, run_sweep
+
+    sweep = Sweep(("general", "vision-mixed"), users=(7,), seeds=(0, 1), methods=("greedy",), reference="exact")
+    df = add_reference(run_sweep(sweep, progress=False))
+    for _, row in df.iterrows():
+        inst = po.generate(row["preset"], users=7, seed=int(row["seed"]))
+        opt = po.solve(inst, "brute_force").objective
+        assert row["reference_bound"] == opt and row["best_bound"] == opt
+        assert row["gap_to_best"] == pytest.approx((opt - row["objective"]) / opt)
+    with pytest.raises(ValueError, match="reference"):
+        Sweep(("general",), reference="milp").validate()
