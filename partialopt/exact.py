@@ -78,14 +78,28 @@ def _formulation(name: Any):
 
 def _warm_order(instance: Instance, warm_start: Any) -> list[int]:
     """A feasible order (user indices) from a method name, a Result, or an order."""
+    from .evaluate import user_indices
     from .solve import solve
 
     if warm_start is None or warm_start is False:
         return []
     if isinstance(warm_start, str):
+        if not warm_start:
+            raise OptionError("warm_start: expected a method name, a Result or an order of user ids, got ''")
         warm_start = solve(instance, method=warm_start)
-    order = warm_start.order if isinstance(warm_start, Result) else list(warm_start)
-    idx = [instance.user_index[u] if isinstance(u, str) else int(u) for u in order]
+    if isinstance(warm_start, Result):
+        order = list(warm_start.order)
+    elif isinstance(warm_start, (list, tuple, np.ndarray)):
+        order = list(warm_start)
+    else:
+        raise OptionError(
+            f"warm_start: expected a method name, a Result or an order of user ids, got {type(warm_start).__name__} "
+            f"{warm_start!r}"
+        )
+    try:
+        idx = user_indices(instance, order).tolist()
+    except ValueError as exc:
+        raise OptionError(f"warm_start: {exc}") from None
     if not is_feasible_order(instance, idx):
         raise OptionError("warm_start: the given schedule is infeasible")
     return idx

@@ -46,7 +46,7 @@ from ..core.status import Status
 from ..evaluate import is_feasible_order
 from ..instance import Instance
 from ..result import Result
-from .bnb import CHUNK, RELAX_RTOL, SuffixProblem, TargetSearch, memo_for
+from .bnb import CHUNK, RELAX_RTOL, SuffixProblem, TargetSearch, memo_megabytes
 from .bnb import supports as bnb_supports
 
 DELETION_NODES = 100_000
@@ -146,6 +146,8 @@ def benders(
     if not (math.isfinite(time_limit) and time_limit > 0):
         raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
     budget = _check_common(time_limit, threads, memory_limit)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"seed: must be an integer >= 0, got {seed!r}")
     reason = supports(instance)
     if reason:
         raise NotApplicable(reason)
@@ -179,7 +181,7 @@ def _benders(instance, budget: Budget, incumbent: list[int], memory_limit, threa
     if len(incumbent) >= bound:
         return done(Status.OPTIMAL, proved_by="cheap bound")
     setups = least_setups(instance)
-    memo = memo_for(memory_limit, len(users))
+    memo_mb = memo_megabytes(memory_limit)
     mip = master_model(instance, users, threads, seed)
     pos = {int(k): i for i, k in enumerate(users)}
 
@@ -195,7 +197,7 @@ def _benders(instance, budget: Budget, incumbent: list[int], memory_limit, threa
         """ "yes" (the incumbent then serves them all), "no" (proved), or "unknown" (time, or
         more than ``node_cap`` nodes)."""
         t = time.perf_counter()
-        run = TargetSearch(SuffixProblem.build(arr, chosen, setups), len(chosen), memo)
+        run = TargetSearch(SuffixProblem.build(arr, chosen, setups), len(chosen), memo_mb)
         try:
             while True:
                 if budget.spent() or interrupt.requested():

@@ -68,8 +68,6 @@ MAX_USERS = 64
 RELAX_RTOL = 1e-12
 """Relative slack of the search's deadlines and budget over the judge's (rounding of the
 backward differences against the judge's forward sums)."""
-MEMO_BYTES = 80
-"""Bytes per stored dominance state (pool row, link and two hash slots)."""
 CHUNK = 20_000
 """Nodes per call of the compiled loop between checks of the clock and of Ctrl-C."""
 
@@ -157,15 +155,13 @@ class SuffixProblem:
 class TargetSearch:
     """One resumable search of the kernel for a suffix of at least ``target`` users."""
 
-    def __init__(self, problem: SuffixProblem, target: int, memo: tuple):
+    def __init__(self, problem: SuffixProblem, target: int, memo_mb: float):
         from . import bnb_kernel as kernel
 
         self.problem = problem
         self.target = int(target)
         self.kernel = kernel
-        memo[1].fill(-1)
-        memo[5][:] = 0
-        self.memo = memo
+        self.memo = kernel.new_memo(memo_mb, problem.n)  # lazily touched: free until used
         self.state = kernel.new_state(problem.n, len(problem.args[11]))
 
     def step(self, nodes: int) -> int:
@@ -191,13 +187,9 @@ class TargetSearch:
         return [int(self.problem.users[i]) for i in self.state[11][:c]]
 
 
-def memo_for(memory_limit: float, n: int = MAX_USERS) -> tuple:
-    """A dominance memo sized to a quarter of ``memory_limit`` MB (at most 8 million states), and
-    to no more than ``16 n 2^n`` states for n users (small instances allocate little)."""
-    from . import bnb_kernel as kernel
-
-    entries = int(min(8_000_000, memory_limit * 1e6 / 4 / MEMO_BYTES, 16 * n * 2.0 ** min(n, 40)))
-    return kernel.new_memo(entries)
+def memo_megabytes(memory_limit: float) -> float:
+    """The dominance memo's share of ``memory_limit`` MB: a quarter, at most 1 GB."""
+    return min(memory_limit / 4.0, 1024.0)
 
 
 def bnb(
@@ -288,7 +280,7 @@ def _search(instance, arr, incumbent, bound, budget, memory_limit, stats) -> Res
     from ..bounds import least_setups
 
     problem = SuffixProblem.build(arr, arr.servable(), least_setups(instance))
-    memo = memo_for(memory_limit, problem.n)
+    memo_mb = memo_megabytes(memory_limit)
 
     def take(order: list[int]) -> bool:
         nonlocal incumbent
@@ -301,7 +293,7 @@ def _search(instance, arr, incumbent, bound, budget, memory_limit, stats) -> Res
 
     while bound > len(incumbent):
         target = bound
-        run = TargetSearch(problem, target, memo)
+        run = TargetSearch(problem, target, memo_mb)
         t_start = time.perf_counter()
         outcome = None
         while outcome is None:
@@ -318,7 +310,7 @@ def _search(instance, arr, incumbent, bound, budget, memory_limit, stats) -> Res
         stats["targets"].append(
             {"target": target, "nodes": run.nodes, "seconds": time.perf_counter() - t_start, "outcome": outcome}
         )
-        stats["memo_states"] = int(memo[5][0])
+        stats["memo_states"] = int(run.memo[5][0])
         if outcome is None:
             return done(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT)
         if outcome == "found":

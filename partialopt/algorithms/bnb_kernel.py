@@ -210,9 +210,9 @@ def _slot(mask: np.uint64, mf: int, hkey: np.ndarray, hmod: np.ndarray) -> int:
     hsh = (mask * np.uint64(0x9E3779B97F4A7C15)) ^ (np.uint64(mf + 1) * np.uint64(0xBF58476D1CE4E5B9))
     slot = np.int64(hsh >> np.uint64(20)) & (size - 1)
     while True:
-        if hmod[slot] == -1:
+        if hmod[slot] == 0:
             return slot
-        if hkey[slot] == mask and hmod[slot] == mf:
+        if hkey[slot] == mask and hmod[slot] == mf + 1:
             return slot
         slot = (slot + 1) & (size - 1)
 
@@ -220,13 +220,13 @@ def _slot(mask: np.uint64, mf: int, hkey: np.ndarray, hmod: np.ndarray) -> int:
 @njit(cache=True, inline="always")
 def _covers(slot: int, L: float, Lp: float, W: float, hmod, hhead, pool_f, pool_next) -> bool:
     """Whether a state stored at ``slot`` has ``L' >= L``, ``Lp' >= Lp`` and ``W' <= W``."""
-    if hmod[slot] == -1:
+    if hmod[slot] == 0:
         return False
-    e = hhead[slot]
+    e = hhead[slot] - 1
     while e >= 0:
         if pool_f[e, 0] >= L and pool_f[e, 1] >= Lp and pool_f[e, 2] <= W:
             return True
-        e = pool_next[e]
+        e = pool_next[e] - 1
     return False
 
 
@@ -257,16 +257,16 @@ def _memo_dominated(
     n = counts[0]
     if n >= cap or counts[1] * 2 >= size:
         return False
-    if hmod[slot] == -1:
+    if hmod[slot] == 0:
         hkey[slot] = mask
-        hmod[slot] = mf
-        hhead[slot] = -1
+        hmod[slot] = mf + 1
+        hhead[slot] = 0
         counts[1] += 1
     pool_f[n, 0] = L
     pool_f[n, 1] = Lp
     pool_f[n, 2] = W
     pool_next[n] = hhead[slot]
-    hhead[slot] = n
+    hhead[slot] = n + 1
     counts[0] = n + 1
     return False
 
@@ -553,15 +553,23 @@ def new_state(n: int, M: int) -> tuple:
     )
 
 
-def new_memo(entries: int) -> tuple:
-    """An empty dominance memo with room for ``entries`` states (about 56 bytes each)."""
-    entries = max(int(entries), 16)
+MEMO_BYTES = 128
+"""Bytes per memo state at most: a pool row (3 floats and a link, 32 B) and up to 4 hash slots
+(key, model, head: 24 B each; the table has a power of two >= 2 slots per state)."""
+
+
+def new_memo(megabytes: float, n: int) -> tuple:
+    """An empty dominance memo taking at most ``megabytes`` MB (:data:`MEMO_BYTES` per state) and
+    no more than ``16 n 2^n`` states for n users. Every array is zero-filled by the allocator (the
+    empty state is all zeros: a slot's model is stored plus one, links plus one), so the memory is
+    only touched as states are stored: a fresh memo costs no time however large."""
+    entries = int(max(16, min(megabytes * 1e6 / MEMO_BYTES, 16 * n * 2.0 ** min(n, 40))))
     size = 1 << int(math.ceil(math.log2(2 * entries)))
     return (
-        np.zeros(size, dtype=np.uint64),
-        np.full(size, -1, dtype=np.int64),
-        np.full(size, -1, dtype=np.int64),
-        np.zeros((entries, 3)),
-        np.full(entries, -1, dtype=np.int64),
-        np.zeros(2, dtype=np.int64),
+        np.zeros(size, dtype=np.uint64),  # key: used set
+        np.zeros(size, dtype=np.int64),  # first model + 1 (0: empty slot)
+        np.zeros(size, dtype=np.int64),  # head of the slot's list + 1 (0: none)
+        np.zeros((entries, 3)),  # L, Lp, W of each stored state
+        np.zeros(entries, dtype=np.int64),  # next state of the same slot + 1 (0: none)
+        np.zeros(2, dtype=np.int64),  # stored states, used slots
     )

@@ -390,7 +390,9 @@ def highs_lp_optimum(lp: Any, time_limit: float = 60.0, threads: int | None = No
     unless HiGHS reports the model optimal."""
     import highspy
 
-    if interrupt.requested() or _faults.get("solve") == "interrupt":
+    if _faults.get("solve") == "interrupt":
+        interrupt.request()  # the hook stands for Ctrl-C: the first press is recorded as one
+    if interrupt.requested():
         raise KeyboardInterrupt("LP: interrupted")
     if _faults.get("solve") == "error":
         return None

@@ -13,7 +13,7 @@ import pytest
 
 import partialopt as po
 from partialopt.algorithms import bnb_kernel
-from partialopt.algorithms.bnb import MAX_USERS, SuffixProblem, TargetSearch, memo_for
+from partialopt.algorithms.bnb import MAX_USERS, SuffixProblem, TargetSearch
 from partialopt.bandwidth import beta, beta_one, rate
 from partialopt.bounds import least_setups
 from partialopt.core import highs as highs_module
@@ -231,7 +231,7 @@ def test_target_search_resumes_after_a_found_order():
     inst = po.generate("general", users=8, seed=0)
     arr = inst.arrays
     problem = SuffixProblem.build(arr, arr.servable(), least_setups(inst))
-    run = TargetSearch(problem, 1, memo_for(64))
+    run = TargetSearch(problem, 1, 16.0)
     found = 0
     while True:
         code = run.step(1000)
@@ -268,3 +268,32 @@ def test_sweep_reference_can_be_the_exact_portfolio():
         assert row["gap_to_best"] == pytest.approx((opt - row["objective"]) / opt)
     with pytest.raises(ValueError, match="reference"):
         Sweep(("general",), reference="milp").validate()
+
+
+def test_bad_warm_starts_and_seeds_are_named():
+    """From an independent review: unknown ids, non-sequences, floats and empty names were a bare
+    KeyError / TypeError or silently misread; ``seed=None`` for benders a TypeError."""
+    inst = po.generate("general", users=8, seed=0)
+    for method in ("bnb", "benders", "exact", "milp"):
+        for bad in (["nobody"], 3, True, "", [1.5], ["u0", None]):
+            with pytest.raises(OptionError, match="warm_start"):
+                po.solve(inst, method, warm_start=bad, time_limit=5)
+    with pytest.raises(OptionError, match="seed"):
+        po.solve(inst, "benders", seed=None)
+
+
+def test_first_call_honours_a_short_time_limit_and_the_memo_is_lazy():
+    """A fresh memo costs no time however large (zero pages), so a short limit is kept up to the
+    loading of the compiled loop; the memo's share of memory_limit is respected."""
+    import time
+
+    from partialopt.algorithms import bnb_kernel as kernel
+
+    t = time.perf_counter()
+    memo = kernel.new_memo(512.0, 40)
+    assert time.perf_counter() - t < 0.2
+    assert sum(a.nbytes for a in memo) <= 512e6
+    inst = po.generate("vision-mixed", users=30, seed=0)
+    t = time.perf_counter()
+    r = po.solve(inst, "bnb", time_limit=0.5)
+    assert time.perf_counter() - t < 2.0 and r.status in ("time_limit", "optimal")
