@@ -141,10 +141,6 @@ def benders(
     """
     from ..exact import _check_common, _warm_order
 
-    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)):
-        raise OptionError(f"time_limit: expected a number of seconds, got {time_limit!r}")
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
     budget = _check_common(time_limit, threads, memory_limit)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OptionError(f"seed: must be an integer >= 0, got {seed!r}")

@@ -46,7 +46,6 @@ finds is re-checked by :func:`partialopt.evaluate.is_feasible_order`; one that f
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -227,17 +226,13 @@ def bnb(
     from ..core.highs import Budget
     from ..exact import _warm_order
 
-    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)):
-        raise OptionError(f"time_limit: expected a number of seconds, got {time_limit!r}")
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+    budget = Budget(time_limit)
     check_memory_limit(memory_limit)
     if upper_bound is not None and (isinstance(upper_bound, bool) or not isinstance(upper_bound, (int, np.integer))):
         raise OptionError(f"upper_bound: expected an integer or None, got {upper_bound!r}")
     reason = supports(instance)
     if reason:
         raise NotApplicable(reason)
-    budget = Budget(time_limit)
     with interrupt.interruptible():
         arr = instance.arrays
         incumbent = _warm_order(instance, warm_start)

@@ -64,6 +64,7 @@ import numpy as np
 from ..arrays import ProblemArrays, order_gaps
 from ..core import interrupt
 from ..core.errors import OptionError
+from ..core.highs import check_time_limit
 from ..evaluate import gpu_finish
 from ..instance import Instance
 from ..result import Result
@@ -489,8 +490,7 @@ def lns(
 
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise OptionError(f"iterations: must be an integer >= 0, got {iterations!r}")
-    if not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
-        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+    check_time_limit(time_limit)
     if isinstance(starts, str) or not all(isinstance(s, str) for s in starts) or not starts:
         raise OptionError(f"starts: expected a non-empty list of method names, got {starts!r}")
     if patience is not None and (

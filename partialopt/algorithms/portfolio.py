@@ -28,7 +28,7 @@ import math
 from typing import Any
 
 from ..core import interrupt
-from ..core.errors import NotApplicable, OptionError
+from ..core.errors import NotApplicable
 from ..core.highs import MEMORY_LIMIT_MB
 from ..core.status import Status
 from ..instance import Instance
@@ -73,10 +73,6 @@ def exact(
     from ..core.highs import Budget
     from ..exact import _check_common, _warm_order
 
-    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)):
-        raise OptionError(f"time_limit: expected a number of seconds, got {time_limit!r}")
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
     budget: Budget = _check_common(time_limit, threads, memory_limit)
     with interrupt.interruptible():
         return _exact(instance, budget, _warm_order(instance, warm_start), threads, memory_limit)

@@ -75,14 +75,24 @@ def inject(point: str, fault: str) -> Iterator[None]:
         _faults.pop(point, None)
 
 
+def check_time_limit(time_limit: float | None) -> None:
+    """The one check of every method's ``time_limit`` (None: no limit)."""
+    if time_limit is None:
+        return
+    number = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+    if not (number and math.isfinite(time_limit) and time_limit > 0):
+        from .errors import OptionError
+
+        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+
+
 class Budget:
     """Wall-clock budget of one method call (model building included)."""
 
     def __init__(self, time_limit: float | None):
-        if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
-            from .errors import OptionError
-
-            raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+        """``time_limit``: seconds (a positive finite number) or None (no limit); anything else
+        (a bool, a string, NaN, inf, <= 0) is an :class:`OptionError` naming the option."""
+        check_time_limit(time_limit)
         self.time_limit = math.inf if time_limit is None else float(time_limit)
         self.t0 = time.perf_counter()
         self._spent = False

@@ -165,11 +165,20 @@ def test_highs_state_across_calls_and_thread_counts():
 
 def test_bad_input_is_named():
     inst = po.generate("general", users=10, seed=0)
-    for method in EXACT:
-        with pytest.raises(OptionError, match="time_limit"):
-            po.solve(inst, method, time_limit=-1)
-        with pytest.raises(OptionError, match="time_limit"):
-            po.solve(inst, method, time_limit=math.nan)
+    for method in (*EXACT, "lns"):
+        for bad in (-1, 0, math.nan, math.inf):
+            with pytest.raises(OptionError, match="^time_limit: must be a positive finite"):
+                po.solve(inst, method, time_limit=bad)
+    # the functions themselves (not only the registry) share one check: core.highs.check_time_limit
+    from partialopt.algorithms.benders import benders
+    from partialopt.algorithms.bnb import bnb
+    from partialopt.algorithms.lns import lns
+    from partialopt.algorithms.portfolio import exact
+
+    for function in (bnb, benders, exact, lns):
+        for bad in (True, "5", math.nan, -1.0):
+            with pytest.raises(OptionError, match="^time_limit: must be a positive finite"):
+                function(inst, time_limit=bad)
     with pytest.raises(OptionError, match="upper_bound"):
         po.solve(inst, "bnb", upper_bound=2.5)
     with pytest.raises(OptionError, match="memory_limit"):
