@@ -2,9 +2,13 @@
 
 Each entry is an instance JSON file written from a preset, a size, a seed and a budget variant,
 and one row of ``bks.csv``: the best known objective, the best proven bound, whether it is
-proved, which method and how long. The files are frozen: :func:`build` must reproduce each one
-byte for byte (a test checks it), so drift in a generator shows at once, and results in papers
-can name the file they were computed on.
+proved, which method and how long. The files are frozen: the frozen JSON *is* the instance
+(results in papers name the file, and loading it is exact on every machine). :func:`drift`
+checks that the generators still write each file: every key, string, integer and list length
+equal, every float within :data:`FLOAT_RTOL`. On the machine that froze them the files come back
+byte for byte; on another CPU numpy's vectorised ``log10``/``power``/``exp`` (AVX-512 and AVX2
+kernels) may round the channel gains and the budget differently in the last 1-20 ulps (4e-15
+relative measured), which is not drift of a generator.
 
 Budget variants: ``preset`` (the preset's own budget; binding for ``general`` and
 ``backbone-deadlines``, loose for the realistic presets), ``loose`` (4 times the preset's: the
@@ -77,6 +81,41 @@ def build(entry: Entry):
 def text(entry: Entry) -> str:
     """The frozen file's exact content."""
     return build(entry).to_json() + "\n"
+
+
+FLOAT_RTOL = 1e-12
+"""Relative difference of a float allowed by :func:`drift` (CPU-dependent last-bit rounding)."""
+
+
+def drift(frozen: str, generated: str, rtol: float = FLOAT_RTOL) -> list[str]:
+    """Where two instance JSON texts differ beyond rounding: the JSON paths of keys, strings,
+    integers, list lengths that differ and of floats with ``|a - b| > rtol * max(|a|, |b|)``
+    (empty: the same instance up to last-bit rounding; identical texts give ``[]`` at once)."""
+    import json
+
+    if frozen == generated:
+        return []
+    out: list[str] = []
+
+    def walk(a, b, path: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            if a.keys() != b.keys():
+                out.append(f"{path}: keys {sorted(set(a) ^ set(b))}")
+            for k in a.keys() & b.keys():
+                walk(a[k], b[k], f"{path}.{k}")
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                out.append(f"{path}: length {len(a)} != {len(b)}")
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{path}[{i}]")
+        elif isinstance(a, float) and isinstance(b, float):
+            if not abs(a - b) <= rtol * max(abs(a), abs(b)):
+                out.append(f"{path}: {a!r} != {b!r}")
+        elif type(a) is not type(b) or a != b:
+            out.append(f"{path}: {a!r} != {b!r}")
+
+    walk(json.loads(frozen), json.loads(generated), "")
+    return out
 
 
 def budget_ratio(instance) -> float:

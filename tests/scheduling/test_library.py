@@ -1,9 +1,12 @@
 """The frozen benchmark library (``benchmarks/instances/``): the generators still write every file
-byte for byte, the best-known table is consistent, and no exact method beats a proven optimum
+(up to last-bit rounding, ``library.drift``), the best-known table is consistent, and no exact method beats a proven optimum
 or reports a bound below a known schedule on it."""
 
 from __future__ import annotations
 
+import copy
+import json
+import math
 from pathlib import Path
 
 import pytest
@@ -14,11 +17,37 @@ from partialopt.experiments import library
 FOLDER = Path(__file__).resolve().parents[2] / "benchmarks" / "instances"
 
 
-def test_the_generators_reproduce_every_frozen_file_byte_for_byte():
+def test_the_generators_reproduce_every_frozen_file():
+    """Byte for byte on the machine that froze them; elsewhere up to numpy's CPU-dependent
+    last-bit rounding (library.drift)."""
     entries = library.entries()
     assert len(entries) == len(library.FAMILIES) * len(library.SIZES) * len(library.SEEDS)
-    drift = [e.filename for e in entries if (FOLDER / e.filename).read_text() != library.text(e)]
-    assert not drift, f"generator drift (re-freeze only on purpose): {drift[:5]}"
+    drifted = {}
+    for e in entries:
+        where = library.drift((FOLDER / e.filename).read_text(), library.text(e))
+        if where:
+            drifted[e.filename] = where[:3]
+    assert not drifted, f"generator drift (re-freeze only on purpose): {list(drifted.items())[:3]}"
+
+
+def test_drift_sees_every_change_beyond_rounding():
+    frozen = (FOLDER / library.entries()[0].filename).read_text()
+    data = json.loads(frozen)
+    assert library.drift(frozen, frozen) == []
+    ulps = copy.deepcopy(data)
+    ulps["users"][0]["gain"] = math.nextafter(math.nextafter(data["users"][0]["gain"], 1.0), 1.0)
+    assert library.drift(frozen, json.dumps(ulps)) == []  # two ulps: rounding, not drift
+    for change in (
+        lambda d: d["users"][0].__setitem__("gain", d["users"][0]["gain"] * (1 + 1e-9)),
+        lambda d: d["users"][1].__setitem__("model", "another"),
+        lambda d: d["users"].pop(),
+        lambda d: d["server"].__setitem__("rate", "fixed"),
+        lambda d: d["server"].pop("noise_psd"),
+        lambda d: d["meta"].__setitem__("seed", 7),
+    ):
+        changed = copy.deepcopy(data)
+        change(changed)
+        assert library.drift(frozen, json.dumps(changed)), change
 
 
 def test_the_frozen_files_load_and_carry_their_sizes():
