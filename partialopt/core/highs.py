@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -79,7 +80,11 @@ def check_time_limit(time_limit: float | None) -> None:
     """The one check of every method's ``time_limit`` (None: no limit)."""
     if time_limit is None:
         return
-    number = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+    number = (
+        isinstance(time_limit, numbers.Real)
+        and not isinstance(time_limit, bool)
+        and type(time_limit).__name__ != "bool"
+    )
     if not (number and math.isfinite(time_limit) and time_limit > 0):
         from .errors import OptionError
 

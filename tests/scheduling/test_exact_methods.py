@@ -179,6 +179,13 @@ def test_bad_input_is_named():
         for bad in (True, "5", math.nan, -1.0):
             with pytest.raises(OptionError, match="^time_limit: must be a positive finite"):
                 function(inst, time_limit=bad)
+    from partialopt.core.highs import Budget
+
+    for good in (np.int64(3), np.float64(2.5), 1, 0.5, None):  # numpy numbers from notebooks
+        Budget(good)
+    for bad in (np.bool_(True), True, "5", -np.float64(1.0)):
+        with pytest.raises(OptionError, match="^time_limit"):
+            Budget(bad)
     with pytest.raises(OptionError, match="upper_bound"):
         po.solve(inst, "bnb", upper_bound=2.5)
     with pytest.raises(OptionError, match="memory_limit"):
