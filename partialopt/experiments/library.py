@@ -109,7 +109,8 @@ def drift(frozen: str, generated: str, rtol: float = FLOAT_RTOL) -> list[str]:
             for i, (x, y) in enumerate(zip(a, b)):
                 walk(x, y, f"{path}[{i}]")
         elif isinstance(a, float) and isinstance(b, float):
-            if not abs(a - b) <= rtol * max(abs(a), abs(b)):
+            close = math.isfinite(a) and math.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b))
+            if not (a == b or (math.isnan(a) and math.isnan(b)) or close):
                 out.append(f"{path}: {a!r} != {b!r}")
         elif type(a) is not type(b) or a != b:
             out.append(f"{path}: {a!r} != {b!r}")
