@@ -139,8 +139,10 @@ def benders(
     seed : int
         HiGHS's random seed.
     """
+    from ..core.highs import check_time_limit
     from ..exact import _check_common, _warm_order
 
+    check_time_limit(time_limit)  # a limit is required (milp's _check_common takes None)
     budget = _check_common(time_limit, threads, memory_limit)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OptionError(f"seed: must be an integer >= 0, got {seed!r}")

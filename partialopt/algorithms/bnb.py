@@ -223,9 +223,10 @@ def bnb(
         if it is below its own.
     """
     from ..bounds import all_bounds
-    from ..core.highs import Budget
+    from ..core.highs import Budget, check_time_limit
     from ..exact import _warm_order
 
+    check_time_limit(time_limit)  # a limit is required (Budget alone would take None)
     budget = Budget(time_limit)
     check_memory_limit(memory_limit)
     if upper_bound is not None and (isinstance(upper_bound, bool) or not isinstance(upper_bound, (int, np.integer))):

@@ -490,8 +490,6 @@ def lns(
 
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise OptionError(f"iterations: must be an integer >= 0, got {iterations!r}")
-    if time_limit is None:
-        raise OptionError("time_limit: must be a positive finite number of seconds, got None")
     check_time_limit(time_limit)
     if isinstance(starts, str) or not all(isinstance(s, str) for s in starts) or not starts:
         raise OptionError(f"starts: expected a non-empty list of method names, got {starts!r}")

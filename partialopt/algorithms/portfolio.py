@@ -70,9 +70,10 @@ def exact(
     memory_limit : float
         MB for ``bnb``'s memo and ``milp``'s model.
     """
-    from ..core.highs import Budget
+    from ..core.highs import Budget, check_time_limit
     from ..exact import _check_common, _warm_order
 
+    check_time_limit(time_limit)  # a limit is required (milp's _check_common takes None)
     budget: Budget = _check_common(time_limit, threads, memory_limit)
     with interrupt.interruptible():
         return _exact(instance, budget, _warm_order(instance, warm_start), threads, memory_limit)

@@ -76,15 +76,13 @@ def inject(point: str, fault: str) -> Iterator[None]:
         _faults.pop(point, None)
 
 
-def check_time_limit(time_limit: float | None) -> None:
-    """The one check of every method's ``time_limit`` (None: no limit)."""
-    if time_limit is None:
+def check_time_limit(time_limit: float | None, optional: bool = False) -> None:
+    """The one check of every method's ``time_limit``: a real number (numpy's included, bools
+    not; numpy's bool is not a ``numbers.Real``), finite and positive; None only if
+    ``optional`` (no limit)."""
+    if time_limit is None and optional:
         return
-    number = (
-        isinstance(time_limit, numbers.Real)
-        and not isinstance(time_limit, bool)
-        and type(time_limit).__name__ != "bool"
-    )
+    number = isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
     if not (number and math.isfinite(time_limit) and time_limit > 0):
         from .errors import OptionError
 
@@ -97,7 +95,7 @@ class Budget:
     def __init__(self, time_limit: float | None):
         """``time_limit``: seconds (a positive finite number) or None (no limit); anything else
         (a bool, a string, NaN, inf, <= 0) is an :class:`OptionError` naming the option."""
-        check_time_limit(time_limit)
+        check_time_limit(time_limit, optional=True)
         self.time_limit = math.inf if time_limit is None else float(time_limit)
         self.t0 = time.perf_counter()
         self._spent = False

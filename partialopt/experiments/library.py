@@ -5,7 +5,7 @@ and one row of ``bks.csv``: the best known objective, the best proven bound, whe
 proved, which method and how long. The files are frozen: the frozen JSON *is* the instance
 (results in papers name the file, and loading it is exact on every machine). :func:`drift`
 checks that the generators still write each file: every key, string, integer and list length
-equal, every float within :data:`FLOAT_RTOL`. On the machine that froze them the files come back
+equal, every float within :data:`FLOAT_RTOL` relative. On the machine that froze them the files come back
 byte for byte; on another CPU numpy's vectorised ``log10``/``power``/``exp`` (AVX-512 and AVX2
 kernels) may round the channel gains and the budget differently in the last 1-20 ulps (4e-15
 relative measured), which is not drift of a generator.
@@ -90,7 +90,7 @@ FLOAT_RTOL = 1e-12
 def drift(frozen: str, generated: str, rtol: float = FLOAT_RTOL) -> list[str]:
     """Where two instance JSON texts differ beyond rounding: the JSON paths of keys, strings,
     integers, list lengths that differ and of floats with ``|a - b| > rtol * max(|a|, |b|)``
-    (empty: the same instance up to last-bit rounding; identical texts give ``[]`` at once)."""
+    (an infinite or NaN float only matches the same value; empty: the same instance up to last-bit rounding; identical texts give ``[]`` at once)."""
     import json
 
     if frozen == generated:

@@ -37,6 +37,7 @@ def test_drift_sees_every_change_beyond_rounding():
     ulps = copy.deepcopy(data)
     ulps["users"][0]["gain"] = math.nextafter(math.nextafter(data["users"][0]["gain"], 1.0), 1.0)
     assert library.drift(frozen, json.dumps(ulps)) == []  # two ulps: rounding, not drift
+    assert library.drift('{"x": 1.0}', '{"x": Infinity}') and not library.drift('{"x": NaN}', '{"x":  NaN}')
     for change in (
         lambda d: d["users"][0].__setitem__("gain", d["users"][0]["gain"] * (1 + 1e-9)),
         lambda d: d["users"][1].__setitem__("model", "another"),
