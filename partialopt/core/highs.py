@@ -82,8 +82,12 @@ def check_time_limit(time_limit: float | None, optional: bool = False) -> None:
     ``optional`` (no limit)."""
     if time_limit is None and optional:
         return
-    number = isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
-    if not (number and math.isfinite(time_limit) and time_limit > 0):
+    if not (
+        isinstance(time_limit, numbers.Real)
+        and not isinstance(time_limit, bool)
+        and math.isfinite(time_limit)
+        and time_limit > 0
+    ):
         from .errors import OptionError
 
         raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
