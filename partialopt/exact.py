@@ -205,7 +205,8 @@ def milp(
         A method name, a Result or an order of user ids: the first incumbent and a MIP start
         (default ``greedy``; off with ``customize``).
     threads : int or None
-        HiGHS threads (None: 1, reproducible).
+        HiGHS threads (None: 1, the same search path for the same input; a run stopped by
+        ``time_limit`` may stop at a different point each time).
     seed : int
         HiGHS's random seed.
     memory_limit : float
