@@ -133,7 +133,7 @@ def benders(
     warm_start : str, Result or list
         A method name, a Result or an order of user ids: the first incumbent (None: none).
     memory_limit : float
-        MB for the subproblem's search (its dominance memo takes a quarter).
+        MB for the subproblem's search (its dominance memo takes a half, at most 4 GB).
     threads : int or None
         HiGHS threads for the master (None: 1, reproducible).
     seed : int
