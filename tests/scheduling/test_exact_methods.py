@@ -313,3 +313,18 @@ def test_first_call_honours_a_short_time_limit_and_the_memo_is_lazy():
     t = time.perf_counter()
     r = po.solve(inst, "bnb", time_limit=0.5)
     assert time.perf_counter() - t < 2.0 and r.status in ("time_limit", "optimal")
+
+
+def test_the_default_memo_holds_what_a_k30_proof_needs():
+    """bnb's proof of backbone-deadlines-preset-K30-s1 (benchmarks/README.md) stores 6.6 M states
+    at its target 22; a memo that fills stops storing and that search was not exhausted in 150 s.
+    The default memory_limit must leave the memo room for at least 8 M states, within its share."""
+    from partialopt.algorithms import bnb_kernel as kernel
+    from partialopt.algorithms.bnb import memo_megabytes
+    from partialopt.core.highs import MEMORY_LIMIT_MB
+
+    megabytes = memo_megabytes(MEMORY_LIMIT_MB)
+    memo = kernel.new_memo(megabytes, 30)
+    assert memo[3].shape[0] >= 8_000_000
+    assert sum(a.nbytes for a in memo) <= megabytes * 1e6
+    assert megabytes <= MEMORY_LIMIT_MB / 2
