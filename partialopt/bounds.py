@@ -28,6 +28,11 @@ beta_k(T_tol,k - e_k)`` (a served user starts by ``L_k <= T_tol,k - e_k``; beta 
 - ``lp`` (:func:`lp_bound_relaxation`): the knapsack and the deadline levels of
   ``setup_moore_hodgson`` together in one LP (HiGHS), rounded down: where both the budget and the
   time bind, neither alone is tight. O(K) nonzeros.
+- ``edd_dp`` (:func:`partialopt.algorithms.edd_dp.edd_dp_bound`): the exact optimum with the
+  budget and the uploads relaxed (sequential timeline), by a DP over how far each model's
+  deadline-sorted users are decided; applies while its table fits in ``EDD_DP_MB`` (``prod_m
+  (n_m + 1)`` states: a few models, K up to about 30-50; above, the table is cut to schedules
+  serving more than a floor, and the bound is at least that floor).
 - ``time_lp`` (:func:`time_lp_bound`): a time-indexed LP over where each served user's latest start
   lies: the bandwidth of a user is at least beta at the end of its interval, and the users whose
   latest starts are after ``a`` with deadlines up to ``d`` run one at a time inside ``[a, d]``.
@@ -82,6 +87,9 @@ import numpy as np
 
 from .arrays import SHIFT_RTOL, ProblemArrays, first_load, moore_hodgson, moore_hodgson_bound, shifted
 from .core.tolerances import budget_tol, deadline_tol
+
+EDD_DP_MB = 128.0
+"""Table size (MB) up to which :func:`all_bounds` runs the ``edd_dp`` bound (about 0.5 s)."""
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -540,6 +548,8 @@ def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col
 def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[str, Any]:
     """Every bound of the module docstring by name (None where it does not apply), with its
     wall time in seconds under ``"<name>_s"``."""
+    from .algorithms.edd_dp import edd_dp_bound
+
     arr = instance.arrays
     out: dict[str, Any] = {}
 
@@ -559,17 +569,19 @@ def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[st
     timed("setup_dp", lambda: setup_dp_bound(arr, cand, setups, levels)[0] if seq else None)
     timed("lp", lambda: lp_bound_relaxation(arr, cand, setups) if lp and seq else None)
     timed("time_lp", lambda: time_lp_bound(arr, cand, setups) if lp else None)
+    timed("edd_dp", lambda: edd_dp_bound(arr, cand, EDD_DP_MB))
     return out
 
 
 def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
     """Upper bounds that scale (module docstring): the least of ``servable``, ``knapsack``,
-    ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp``, ``lp`` and
-    ``time_lp``, as the result's
-    ``bound`` with an empty schedule; ``stats["bounds"]`` has each value and
-    ``stats["best"]`` the name of the least. Time O(K log K) plus the DP over counts (capped by
-    the number of inferences that fit before each level), one LP with O(K) nonzeros and the
-    time-indexed LP with O(K G) (up to 5,000 candidates); memory O(K G + M^2).
+    ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp``, ``lp``,
+    ``time_lp`` and ``edd_dp``, as the result's ``bound`` with an empty schedule;
+    ``stats["bounds"]`` has each value and ``stats["best"]`` the name of the least. Time
+    O(K log K) plus the DP over counts (capped by the number of inferences that fit before each
+    level), one LP with O(K) nonzeros, the time-indexed LP with O(K G) (up to 5,000 candidates)
+    and ``edd_dp`` where its table fits in :data:`EDD_DP_MB`; memory O(K G + M^2) beside that
+    table.
 
     Parameters
     ----------

@@ -4,13 +4,20 @@ It picks the exact methods by the instance and shares what each learns:
 
 1. ``dp`` on its class (backbone sharing, one common deadline, sequential): polynomial and
    exact unless the budget binds (then its value is still a bound and its schedule an incumbent).
-2. With at most 64 servable users: the Benders master without cuts (:func:`.benders.master_bound`:
+2. ``edd_dp`` (sequential timeline, a few models: while its table fits in ``memory_limit``, freed
+   before the next stage, and its estimated time in half the time left): the exact optimum with the
+   budget relaxed, a bound on every instance; when its schedule also passes the budget it is
+   the optimum (``vision-mixed`` and the loose budgets of the library up to K = 50 in seconds).
+   Only schedules beating the incumbent are searched, so it proves the incumbent optimal or
+   gives a better bound; where its table is too large it is tried again after ``lns`` (a
+   better incumbent cuts the table).
+3. With at most 64 servable users: the Benders master without cuts (:func:`.benders.master_bound`:
    knapsack plus deadline levels with setups, a HiGHS MIP, at most :data:`MASTER_SHARE` of the
    time) gives a bound, and ``bnb`` starts its top-down search there with the incumbent so far,
    for the rest of the time. On the frozen library and the presets at K = 20-30 ``bnb`` proved
    every instance that ``benders`` or ``milp`` proved, faster (benchmarks/README.md), so it gets
    the time; ``benders``'s strength, its master's bound, is what it takes from it.
-3. Above 64 servable users (or if ``bnb`` stopped early without a proof): ``milp`` (the arc
+4. Above 64 servable users (or if ``bnb`` stopped early without a proof): ``milp`` (the arc
    formulation) with the time left.
 
 Above :data:`LNS_FROM` servable users an ``lns`` run first improves the warm start (a few
@@ -18,7 +25,7 @@ seconds), so a time-limited result reports a good schedule beside the bound.
 
 The final bound is the least any stage proved, the schedule the best any stage found (every one
 judged by the evaluator). ``stats["proved_by"]`` names the stage that closed the gap (``cheap
-bound``, ``dp``, ``benders_master``, ``bnb``, ``milp``), or is None; ``stats["stages"]`` lists
+bound``, ``dp``, ``edd_dp``, ``benders_master``, ``bnb``, ``milp``), or is None; ``stats["stages"]`` lists
 each stage's status, objective, bound and seconds.
 """
 
@@ -38,6 +45,9 @@ LNS_FROM = 20
 """Above this many servable users an ``lns`` run (at most :data:`LNS_SECONDS` and a tenth of the
 time) improves the warm start: where no stage finishes, the reported schedule is then ``lns``'s."""
 LNS_SECONDS = 5.0
+EDD_DP_RATE = 2.5e8
+"""Inner-loop steps per second assumed for ``edd_dp`` (:func:`.edd_dp.operations`): it runs only
+when its estimate is at most half the time left (it stops at the limit anyway)."""
 MASTER_SHARE = 0.1
 """Share of the time left that the Benders master's bound may take."""
 
@@ -68,7 +78,7 @@ def exact(
     threads : int or None
         HiGHS threads for the master and ``milp`` (None: 1, reproducible).
     memory_limit : float
-        MB for ``bnb``'s memo and ``milp``'s model.
+        MB for ``edd_dp``'s table, ``bnb``'s memo and ``milp``'s model (one stage at a time).
     """
     from ..core.highs import Budget, check_time_limit
     from ..exact import _check_common, _warm_order
@@ -133,10 +143,17 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
     if not dp_module.supports(instance):
         if absorb("dp", solve(instance, "dp")):
             return done(Status.OPTIMAL)
+    r_edd = _edd_dp_stage(instance, incumbent, budget, memory_limit, stages)
+    if r_edd is not None and absorb("edd_dp", r_edd):
+        return done(Status.OPTIMAL)
     small = not bnb_module.supports(instance)
     if len(arr.servable()) > LNS_FROM:  # a better incumbent for a time-limited proof
         if absorb("lns", solve(instance, "lns", time_limit=max(min(LNS_SECONDS, budget.left() * 0.1), 1e-3))):
             return done(Status.OPTIMAL)
+        if r_edd is None:  # the DP's table shrinks with a better incumbent: try again
+            r_edd = _edd_dp_stage(instance, incumbent, budget, memory_limit, stages)
+            if r_edd is not None and absorb("edd_dp", r_edd):
+                return done(Status.OPTIMAL)
     if small:
         t = budget.elapsed()
         mb, mstatus = master_bound(instance, max(budget.left() * MASTER_SHARE, 1e-3), threads)
@@ -173,3 +190,29 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
             return done(Status(str(r.status)))
     why = stopped()
     return done(why or Status.FEASIBLE)
+
+
+def _edd_dp_stage(instance: Instance, incumbent: list[int], budget, memory_limit, stages) -> Result | None:
+    """The ``edd_dp`` stage (module docstring, 2): a Result with its bound and, when its schedule
+    passes the judge, that schedule; None (with the reason in ``stages``) when it does not run."""
+    from ..evaluate import is_feasible_order
+    from . import edd_dp as edd
+
+    arr = instance.arrays
+    cand = arr.servable()
+    floor = len(incumbent)
+    why = edd.supports(arr, cand, floor, memory_limit)
+    if not why and edd.operations(arr, cand, floor) / EDD_DP_RATE > 0.5 * budget.left():
+        why = "edd_dp: its estimated time is more than half the time left"
+    if why:
+        stages.append({"method": "edd_dp", "status": "skipped", "note": why})
+        return None
+    t = budget.elapsed()
+    out = edd.edd_dp(arr, cand, floor, memory_limit, stop=lambda: budget.spent() or interrupt.requested())
+    if out is None:
+        stages.append({"method": "edd_dp", "status": "stopped", "seconds": round(budget.elapsed() - t, 4)})
+        return None
+    value, order = out
+    if not (order and is_feasible_order(instance, order)):
+        order = []  # a schedule of the relaxation that the budget refuses: only the bound counts
+    return Result.from_order(instance, order, "edd_dp", bound=value, wall_time=budget.elapsed() - t)

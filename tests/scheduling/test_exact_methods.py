@@ -95,7 +95,9 @@ def test_bnb_proves_k25_instances_beyond_the_milp():
 
 
 def test_time_limit_returns_incumbent_valid_bound_and_gap():
-    inst = po.generate("vision-mixed", users=30, seed=0)
+    """K = 40 with a binding budget: no stage closes the gap in 2 s (vision-mixed K = 30 did until
+    ``edd_dp`` proved it in a second)."""
+    inst = po.generate("general", users=40, seed=0)
     ref = po.solve(inst, "lns", iterations=300)
     for method in ("bnb", "benders", "exact"):
         r = po.solve(inst, method, time_limit=2)
@@ -135,7 +137,8 @@ def test_solver_error_is_never_optimal_or_feasible():
         e = po.solve(inst, "exact", time_limit=30, warm_start=None)
     # bnb proves it without HiGHS; the failed master is recorded
     assert e.status == "optimal" and e.stats["proved_by"] == "bnb"
-    assert e.stats["stages"][0] == {**e.stats["stages"][0], "method": "benders_master", "status": "error"}
+    master = [s for s in e.stats["stages"] if s["method"] == "benders_master"]
+    assert len(master) == 1 and master[0]["status"] == "error"
 
 
 def test_interrupt_returns_the_incumbent(monkeypatch):
