@@ -2,16 +2,19 @@
 spectrum budget is relaxed (uploads take no time), with a schedule that attains it.
 
 **Why it is exact for the relaxation.** Drop the budget and the uploads; what is left is
-single-machine scheduling with sequence-dependent setups ``tL`` that satisfy the triangle
-inequality (SPEC §2), one inference time ``e_m`` per model, and deadlines. Then some optimal
-schedule serves the users of each model in earliest-deadline order (ties by index): take users
-``i`` and ``j`` of one model f with ``(T_i, i) < (T_j, j)`` and j placed before i, and move j to
-just after i. Every user that was between them finishes no later (it loses ``e_f`` in front of
-it, and ``tL(a -> b) <= tL(a -> f) + tL(f -> b)`` where j left), i finishes by
-``F_i - e_f``, so j finishes by ``F_i <= T_i <= T_j``, and nothing after i moves later
-(``tL(f -> f) = 0`` and the load after i is unchanged). Moving the users of each model in
-decreasing ``(T, index)`` order behind the last of their model with a smaller key sorts every
-model and ends. So a DP over *how far down each model's deadline-sorted list the schedule has
+single-machine scheduling with sequence-dependent setups ``tL``, one inference time ``e_m`` per
+model, and deadlines. Two facts make a small DP exact there:
+
+1. *Late users can be dropped* (this needs the triangle inequality of SPEC §2, checked by
+   :func:`supports`): removing a user of model f between users of models a and b replaces
+   ``tL(a -> f) + e_f + tL(f -> b)`` by ``tL(a -> b)``, so nobody after it finishes later. Some
+   optimal order of the relaxation therefore holds only users that are on time. (Without the
+   triangle inequality a late user could be a cheaper bridge between two models.)
+2. *Each model's users can be in deadline order* (ties by index): swapping two users of one
+   model changes no time at all (same inference time, same loads around them), and putting the
+   earlier deadline in the earlier of the two slots keeps both on time.
+
+So a DP over *how far down each model's deadline-sorted list the schedule has
 decided* (serve or skip) and the model on the GPU is exact for the relaxation:
 
     state (p_1 .. p_M, c, w): p_m users of model m decided, c the loaded model, w users skipped
@@ -27,10 +30,11 @@ Served users are ``sum p - w``. A state can lead to more than ``floor`` served u
 §5, condition (i)), so the optimum is at most the DP's value (or at most ``floor`` when no state
 beats it): an upper bound on every instance with the sequential timeline. When the DP's schedule
 (the least GPU finish among its best) also passes the budget check, it is optimal. Deadlines are
-relaxed by :data:`.bnb.RELAX_RTOL` so rounding cannot cut a schedule the judge accepts; the
-schedule itself is judged by the evaluator. The pipelined timeline is refused: the exchange
-argument above does not hold there (a user moved behind i can delay the chain of model-ready
-times).
+relaxed by :data:`.bnb.RELAX_RTOL` so rounding cannot cut a schedule the judge accepts (so within
+that 1e-12 relative band the DP may count a user the judge finds late: its value stays a bound,
+and its schedule is judged by the evaluator before anything takes it). The pipelined timeline is
+refused: there a state has two clocks (the model-ready chain and the last finish), and the DP
+keeps one.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def _run(s_begin, s_end, nm, strides, Tm, e_m, tL, tL0, n_skip, F, best, best_f)
 
 
 def _lists(arr: ProblemArrays, users: Sequence[int]) -> tuple[np.ndarray, list[list[int]]]:
-    idx = np.asarray(sorted(int(k) for k in users), dtype=np.int64)
+    idx = np.unique(np.asarray(users, dtype=np.int64))  # a user listed twice is one user
     models = np.unique(arr.model[idx]) if len(idx) else np.zeros(0, dtype=np.int64)
     lists = [sorted((int(k) for k in idx[arr.model[idx] == m]), key=lambda k: (float(arr.T_tol[k]), k)) for m in models]
     return models, lists
@@ -94,10 +98,10 @@ def _lists(arr: ProblemArrays, users: Sequence[int]) -> tuple[np.ndarray, list[l
 
 def table_megabytes(arr: ProblemArrays, users: Sequence[int], floor: int = -1) -> float:
     """Size of the DP's table for ``users`` when only schedules serving more than ``floor`` count:
-    ``prod_m (n_m + 1) * (M + 1) * (K - floor) * 8`` bytes (K = len(users))."""
+    ``prod_m (n_m + 1) * (M + 1) * (K - floor) * 8`` bytes (K distinct users)."""
     models, lists = _lists(arr, users)
     logs = sum(math.log(len(lst) + 1.0) for lst in lists)
-    skips = max(len(users) - max(floor, -1), 1)
+    skips = max(sum(len(lst) for lst in lists) - max(floor, -1), 1)
     log_mb = logs + math.log((len(models) + 1) * skips * 8.0 / 1e6)
     return math.exp(log_mb) if log_mb < 700.0 else math.inf
 
@@ -132,11 +136,12 @@ def edd_dp(
     memory_mb: float = MEMORY_MB,
     stop: Callable[[], bool] | None = None,
 ) -> tuple[int, list[int]] | None:
-    """``(value, order)``: ``value`` is an upper bound on the users any schedule of ``users`` serves
-    (the exact optimum with the budget relaxed, or ``floor`` when no schedule of the relaxation
-    serves more), ``order`` (instance indices, service order) a schedule of the relaxation serving
-    ``value`` users with the least GPU finish (empty when ``value <= floor``); the caller judges it
-    against the budget. ``stop`` is polled about every :data:`CHUNK_OPS` operations; when it says
+    """``(value, order)``: ``value`` is an upper bound on the users any schedule of ``users`` serves:
+    the optimum with the budget and the uploads relaxed (deadlines ``T_tol (1 + 1e-12)``), or
+    ``min(max(floor, 0), |users|)`` when no schedule of the relaxation serves more than ``floor``.
+    ``order`` (instance indices, service order) is a schedule of that relaxation serving ``value``
+    users with the least GPU finish (empty when ``value <= floor``); the caller judges it against
+    the budget. ``stop`` is polled about every :data:`CHUNK_OPS` operations; when it says
     True the DP gives up and returns None (no bound). Raises ``ValueError`` with
     :func:`supports`'s reason where it does not apply.
     """
@@ -146,10 +151,10 @@ def edd_dp(
     from .bnb import RELAX_RTOL
 
     models, lists = _lists(arr, users)
-    K, M = len(users), len(models)
+    K, M = sum(len(lst) for lst in lists), len(models)
     n_skip = K - max(floor, -1)
     if M == 0 or n_skip <= 0:
-        return max(floor, 0), []
+        return min(max(floor, 0), K), []
     nm = np.array([len(lst) for lst in lists], dtype=np.int64)
     strides = np.ones(M, dtype=np.int64)
     for m in range(1, M):
@@ -171,7 +176,7 @@ def edd_dp(
             return None
         _run(s0, min(s0 + chunk, total), nm, strides, Tm, e_m, tL, tL0, n_skip, F, best, best_f)
     if best[0] <= floor:
-        return max(floor, 0), []
+        return min(max(floor, 0), K), []
     order = _backtrack(F, int(best[1]), int(best[2]), int(best[3]), nm, strides, e_m, tL, tL0, lists)
     return int(best[0]), order
 
@@ -211,7 +216,7 @@ def edd_dp_bound(arr: ProblemArrays, users: Sequence[int], memory_mb: float = ME
     """The DP's upper bound with the smallest ``floor`` whose table fits in ``memory_mb`` (the
     bound is ``max(DP value, floor)``, valid either way); None where the DP does not apply (the
     pipelined timeline, switch costs off the triangle inequality, no floor below K fits)."""
-    K = len(users)
+    K = len(np.unique(np.asarray(users, dtype=np.int64)))
     per_skip = table_megabytes(arr, users, K - 1)  # one skip count
     skips = min(K + 1, int(memory_mb // per_skip)) if per_skip > 0 else K + 1  # inf: 0
     if skips < 1:

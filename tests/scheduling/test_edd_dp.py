@@ -101,6 +101,16 @@ def test_shuffled_deadlines_and_ties():
         _check(inst.replace(users=users))
 
 
+def test_users_listed_twice_count_once_and_a_high_floor_is_capped_at_k():
+    inst = po.generate("vision-mixed", users=6, seed=0)
+    arr = inst.arrays
+    cand = [int(k) for k in arr.servable()]
+    value, order = edd.edd_dp(arr, cand)
+    assert edd.edd_dp(arr, cand + cand[:2]) == (value, order)
+    assert edd.edd_dp(arr, cand, floor=len(cand) + 3) == (len(cand), [])
+    assert edd.edd_dp(arr, []) == (0, [])
+
+
 def test_where_it_does_not_apply_it_says_why():
     inst = po.generate("vision-mixed", users=8, seed=1)
     arr = inst.arrays
