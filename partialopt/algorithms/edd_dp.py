@@ -49,6 +49,8 @@ from ..arrays import ProblemArrays
 
 MEMORY_MB = 512.0
 """Default cap on the DP's table (MB); above it :func:`supports` says why it does not apply."""
+Users = Sequence[int] | np.ndarray
+"""Candidate users: instance indices (e.g. :meth:`ProblemArrays.servable`)."""
 CHUNK_OPS = 20_000_000
 """Inner-loop operations per compiled call between polls of ``stop`` (tens of milliseconds)."""
 TRIANGLE_RTOL = 1e-9
@@ -89,14 +91,14 @@ def _run(s_begin, s_end, nm, strides, Tm, e_m, tL, tL0, n_skip, F, best, best_f)
                         F[s2, m, w] = f2
 
 
-def _lists(arr: ProblemArrays, users: Sequence[int]) -> tuple[np.ndarray, list[list[int]]]:
+def _lists(arr: ProblemArrays, users: Users) -> tuple[np.ndarray, list[list[int]]]:
     idx = np.unique(np.asarray(users, dtype=np.int64))  # a user listed twice is one user
     models = np.unique(arr.model[idx]) if len(idx) else np.zeros(0, dtype=np.int64)
     lists = [sorted((int(k) for k in idx[arr.model[idx] == m]), key=lambda k: (float(arr.T_tol[k]), k)) for m in models]
     return models, lists
 
 
-def table_megabytes(arr: ProblemArrays, users: Sequence[int], floor: int = -1) -> float:
+def table_megabytes(arr: ProblemArrays, users: Users, floor: int = -1) -> float:
     """Size of the DP's table for ``users`` when only schedules serving more than ``floor`` count:
     ``prod_m (n_m + 1) * (M + 1) * (K - floor) * 8`` bytes (K distinct users)."""
     models, lists = _lists(arr, users)
@@ -106,15 +108,15 @@ def table_megabytes(arr: ProblemArrays, users: Sequence[int], floor: int = -1) -
     return math.exp(log_mb) if log_mb < 700.0 else math.inf
 
 
-def operations(arr: ProblemArrays, users: Sequence[int], floor: int = -1) -> float:
+def operations(arr: ProblemArrays, users: Users, floor: int = -1) -> float:
     """Inner-loop steps of :func:`edd_dp`: table entries times ``2M`` (about 2.5e8 per second on
     one core of the development machine)."""
     models, _ = _lists(arr, users)
     return table_megabytes(arr, users, floor) * 1e6 / 8.0 * 2.0 * len(models)
 
 
-def supports(arr: ProblemArrays, users: Sequence[int], floor: int = -1, memory_mb: float = MEMORY_MB) -> str:
-    """"" when the DP applies to ``users`` within ``memory_mb``, else the reason."""
+def supports(arr: ProblemArrays, users: Users, floor: int = -1, memory_mb: float = MEMORY_MB) -> str:
+    """ "" when the DP applies to ``users`` within ``memory_mb``, else the reason."""
     if arr.overlap != "sequential":
         return "edd_dp: the pipelined timeline breaks the exchange argument; the DP needs 'sequential'"
     mb = table_megabytes(arr, users, floor)
@@ -131,7 +133,7 @@ def supports(arr: ProblemArrays, users: Sequence[int], floor: int = -1, memory_m
 
 def edd_dp(
     arr: ProblemArrays,
-    users: Sequence[int],
+    users: Users,
     floor: int = -1,
     memory_mb: float = MEMORY_MB,
     stop: Callable[[], bool] | None = None,
@@ -212,10 +214,11 @@ def _backtrack(F, s, c, w, nm, strides, e_m, tL, tL0, lists) -> list[int]:
     return order
 
 
-def edd_dp_bound(arr: ProblemArrays, users: Sequence[int], memory_mb: float = MEMORY_MB) -> int | None:
+def edd_dp_bound(arr: ProblemArrays, users: Users, memory_mb: float = MEMORY_MB) -> int | None:
     """The DP's upper bound with the smallest ``floor`` whose table fits in ``memory_mb`` (the
     bound is ``max(DP value, floor)``, valid either way); None where the DP does not apply (the
-    pipelined timeline, switch costs off the triangle inequality, no floor below K fits)."""
+    pipelined timeline, switch costs off the triangle inequality, no floor below K fits, or the
+    table could not be allocated)."""
     K = len(np.unique(np.asarray(users, dtype=np.int64)))
     per_skip = table_megabytes(arr, users, K - 1)  # one skip count
     skips = min(K + 1, int(memory_mb // per_skip)) if per_skip > 0 else K + 1  # inf: 0
@@ -224,5 +227,8 @@ def edd_dp_bound(arr: ProblemArrays, users: Sequence[int], memory_mb: float = ME
     floor = K - skips
     if supports(arr, users, floor, memory_mb):
         return None
-    out = edd_dp(arr, users, floor, memory_mb)
+    try:
+        out = edd_dp(arr, users, floor, memory_mb)
+    except MemoryError:  # the machine had less free memory than the cap
+        return None
     return None if out is None else out[0]

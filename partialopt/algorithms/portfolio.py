@@ -208,7 +208,11 @@ def _edd_dp_stage(instance: Instance, incumbent: list[int], budget, memory_limit
         stages.append({"method": "edd_dp", "status": "skipped", "note": why})
         return None
     t = budget.elapsed()
-    out = edd.edd_dp(arr, cand, floor, memory_limit, stop=lambda: budget.spent() or interrupt.requested())
+    try:
+        out = edd.edd_dp(arr, cand, floor, memory_limit, stop=lambda: budget.spent() or interrupt.requested())
+    except MemoryError:  # the table is within memory_limit but the machine had less free
+        stages.append({"method": "edd_dp", "status": "skipped", "note": "edd_dp: out of memory for its table"})
+        return None
     if out is None:
         stages.append({"method": "edd_dp", "status": "stopped", "seconds": round(budget.elapsed() - t, 4)})
         return None
