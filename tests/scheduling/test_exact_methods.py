@@ -179,7 +179,7 @@ def test_bad_input_is_named():
     from partialopt.algorithms.portfolio import exact
 
     for function in (bnb, benders, exact, lns):
-        for bad in (True, "5", math.nan, -1.0, None):
+        for bad in (True, "5", math.nan, -1.0, None, 10**400):  # 10**400 overflowed a float before
             with pytest.raises(OptionError, match="^time_limit: must be a positive finite"):
                 function(inst, time_limit=bad)
     from partialopt.core.highs import Budget
