@@ -172,6 +172,8 @@ def _benders(instance, budget: Budget, incumbent: list[int], memory_limit, threa
         stats.update(extra)
         if status != Status.ERROR and len(incumbent) >= bound:
             status = Status.OPTIMAL
+        elif status == Status.TIME_LIMIT:
+            stats["limit"] = "time_limit"  # the clock: the only limit that stops the loop
         return Result.from_order(
             instance, incumbent, "benders", bound=bound, status=str(status), wall_time=budget.elapsed(), stats=stats
         )

@@ -271,6 +271,8 @@ def _search(instance, arr, incumbent, bound, budget, memory_limit, stats) -> Res
         stats.update(extra)
         if len(incumbent) >= bound:
             status = Status.OPTIMAL
+        elif status == Status.TIME_LIMIT:
+            stats["limit"] = "time_limit"  # the clock: the only limit that stops the search
         return Result.from_order(
             instance, incumbent, "bnb", bound=bound, status=str(status), wall_time=budget.elapsed(), stats=stats
         )

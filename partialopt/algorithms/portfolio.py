@@ -45,9 +45,10 @@ LNS_FROM = 20
 """Above this many servable users an ``lns`` run (at most :data:`LNS_SECONDS` and a tenth of the
 time) improves the warm start: where no stage finishes, the reported schedule is then ``lns``'s."""
 LNS_SECONDS = 5.0
-EDD_DP_RATE = 2.5e8
-"""Inner-loop steps per second assumed for ``edd_dp`` (:func:`.edd_dp.operations`): it runs only
-when its estimate is at most half the time left (it stops at the limit anyway)."""
+EDD_DP_RATE = 4e8
+"""Inner-loop steps per second assumed for ``edd_dp`` (:func:`.edd_dp.operations`; 4e8-6e8
+measured on one core of the development machine): it runs only when its estimate is at most
+half the time left (it stops at the limit anyway)."""
 MASTER_SHARE = 0.1
 """Share of the time left that the Benders master's bound may take."""
 
@@ -60,7 +61,9 @@ def exact(
     memory_limit: float = MEMORY_LIMIT_MB,
 ) -> Result:
     """Proven optimum (or the best incumbent and the least bound of its stages, with the gap) by
-    the portfolio of the module docstring: ``dp``, the Benders master's bound, ``bnb``, ``milp``.
+    the portfolio of :mod:`partialopt.algorithms.portfolio`, stages in this order where they
+    apply: ``dp``, ``edd_dp``, ``lns`` (a better incumbent), the Benders master's bound, ``bnb``,
+    ``milp``. Each stage's outcome (and, for a skipped one, why) is in ``stats["stages"]``.
 
     Statuses: ``optimal`` (some stage proved it: ``stats["proved_by"]``), ``time_limit``,
     ``interrupted`` (Ctrl-C), ``error`` (a stage failed and none proved optimality; the stage's
@@ -107,7 +110,7 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
         nonlocal incumbent, bound
         stages.append(
             {"method": name, "status": str(r.status), "objective": r.objective, "bound": r.bound,
-             "seconds": round(r.wall_time, 4)}
+             "seconds": round(r.wall_time, 4), **({"note": r.stats["note"]} if "note" in r.stats else {})}
         )  # fmt: skip
         if str(r.status) == "error":
             errors.append(f"{name}: {r.stats.get('error', 'error')}")
@@ -126,6 +129,8 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
         elif errors and status == Status.FEASIBLE:
             status = Status.ERROR
             stats["error"] = "; ".join(errors)
+        elif status == Status.TIME_LIMIT:
+            stats["limit"] = "time_limit"
         return Result.from_order(
             instance, incumbent, "exact", bound=bound, status=str(status), wall_time=budget.elapsed(), stats=stats
         )
@@ -217,6 +222,12 @@ def _edd_dp_stage(instance: Instance, incumbent: list[int], budget, memory_limit
         stages.append({"method": "edd_dp", "status": "stopped", "seconds": round(budget.elapsed() - t, 4)})
         return None
     value, order = out
-    if not (order and is_feasible_order(instance, order)):
-        order = []  # a schedule of the relaxation that the budget refuses: only the bound counts
-    return Result.from_order(instance, order, "edd_dp", bound=value, wall_time=budget.elapsed() - t)
+    if not order:
+        note = f"no schedule of the relaxation serves more than the incumbent's {floor}: it is optimal"
+    elif is_feasible_order(instance, order):
+        note = f"its schedule of {value} users passes the budget check: optimal"
+    else:
+        note = f"its schedule of {value} users fails the budget check: {value} is a bound only"
+        order = []
+    return Result.from_order(instance, order, "edd_dp", bound=value, wall_time=budget.elapsed() - t,
+                             stats={"note": note})  # fmt: skip

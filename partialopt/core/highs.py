@@ -82,11 +82,12 @@ def check_time_limit(time_limit: float | None, optional: bool = False) -> None:
     ``optional`` (no limit)."""
     if time_limit is None and optional:
         return
+    ok = isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
     try:  # an int beyond a float's range (10**400) is not finite either
-        finite = isinstance(time_limit, numbers.Real) and math.isfinite(time_limit)
+        ok = ok and time_limit is not None and math.isfinite(time_limit) and time_limit > 0
     except OverflowError:
-        finite = False
-    if not (finite and not isinstance(time_limit, bool) and time_limit > 0):
+        ok = False
+    if not ok:
         from .errors import OptionError
 
         raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")

@@ -145,6 +145,8 @@ def test_exact_proves_vision_mixed_by_the_dp_and_bnb_agrees_without_it(seed, mon
     r = po.solve(inst, "exact", time_limit=60)
     assert r.status == "optimal" and r.stats["proved_by"] == "edd_dp", r.stats
     assert po.evaluate(inst, r).feasible
+    (stage,) = [s for s in r.stats["stages"] if s["method"] == "edd_dp"]
+    assert "passes the budget" in stage["note"] or "more than the incumbent" in stage["note"], stage
     monkeypatch.setattr(edd, "edd_dp_bound", lambda *a, **k: None)
     b = po.solve(inst, "bnb", time_limit=60)
     assert b.status == "optimal" and b.objective == r.objective == r.bound
@@ -162,6 +164,11 @@ def test_exact_proves_the_k30_vision_mixed_library_instances(name):
     assert r.status == "optimal" and r.stats["proved_by"] == "edd_dp" and r.objective == r.bound
     assert po.evaluate(inst, r).feasible
     assert po.solve(inst, "lns", iterations=200).objective <= r.objective
+    general = po.load_instance(
+        Path(__file__).resolve().parents[2] / "benchmarks" / "instances" / "general-preset-K30-s0.json"
+    )
+    stage = po.solve(general, "exact", time_limit=2).stats["stages"][0]  # the budget binds there
+    assert stage["method"] == "edd_dp" and "fails the budget check" in stage["note"], stage
     relaxed, _ = edd.edd_dp(inst.arrays, inst.arrays.servable())
     assert relaxed == r.objective
 

@@ -102,6 +102,7 @@ def test_time_limit_returns_incumbent_valid_bound_and_gap():
     for method in ("bnb", "benders", "exact"):
         r = po.solve(inst, method, time_limit=2)
         assert r.status == "time_limit", (method, r.status)
+        assert r.stats["limit"] == "time_limit", (method, r.stats)
         assert po.evaluate(inst, r).feasible
         assert r.bound is not None and r.bound >= ref.objective and r.bound > r.objective
         assert r.gap == pytest.approx((r.bound - r.objective) / r.bound)
