@@ -91,9 +91,16 @@ def _run(s_begin, s_end, nm, strides, Tm, e_m, tL, tL0, n_skip, F, best, best_f)
                         F[s2, m, w] = f2
 
 
-def _lists(arr: ProblemArrays, users: Users) -> tuple[np.ndarray, list[list[int]]]:
+def _counts(arr: ProblemArrays, users: Users) -> tuple[np.ndarray, np.ndarray]:
+    """The requested models of ``users`` (each user once) and how many users each has."""
     idx = np.unique(np.asarray(users, dtype=np.int64))  # a user listed twice is one user
-    models = np.unique(arr.model[idx]) if len(idx) else np.zeros(0, dtype=np.int64)
+    return np.unique(arr.model[idx], return_counts=True)
+
+
+def _lists(arr: ProblemArrays, users: Users) -> tuple[np.ndarray, list[list[int]]]:
+    """The requested models and, per model, its users by ``(T_tol, index)``."""
+    idx = np.unique(np.asarray(users, dtype=np.int64))
+    models = np.unique(arr.model[idx])
     lists = [sorted((int(k) for k in idx[arr.model[idx] == m]), key=lambda k: (float(arr.T_tol[k]), k)) for m in models]
     return models, lists
 
@@ -101,18 +108,16 @@ def _lists(arr: ProblemArrays, users: Users) -> tuple[np.ndarray, list[list[int]
 def table_megabytes(arr: ProblemArrays, users: Users, floor: int = -1) -> float:
     """Size of the DP's table for ``users`` when only schedules serving more than ``floor`` count:
     ``prod_m (n_m + 1) * (M + 1) * (K - floor) * 8`` bytes (K distinct users)."""
-    models, lists = _lists(arr, users)
-    logs = sum(math.log(len(lst) + 1.0) for lst in lists)
-    skips = max(sum(len(lst) for lst in lists) - max(floor, -1), 1)
-    log_mb = logs + math.log((len(models) + 1) * skips * 8.0 / 1e6)
+    models, n = _counts(arr, users)
+    skips = max(int(n.sum()) - max(floor, -1), 1)
+    log_mb = float(np.log(n + 1.0).sum()) + math.log((len(models) + 1) * skips * 8.0 / 1e6)
     return math.exp(log_mb) if log_mb < 700.0 else math.inf
 
 
 def operations(arr: ProblemArrays, users: Users, floor: int = -1) -> float:
     """Inner-loop steps of :func:`edd_dp`: table entries times ``2M`` (4e8-6e8 per second on
     one core of the development machine: 2.4e9 in 4.3 s, 3.9e9 in 7.5 s, 3.4e9 in 8.1 s)."""
-    models, _ = _lists(arr, users)
-    return table_megabytes(arr, users, floor) * 1e6 / 8.0 * 2.0 * len(models)
+    return table_megabytes(arr, users, floor) * 1e6 / 8.0 * 2.0 * len(_counts(arr, users)[0])
 
 
 def supports(arr: ProblemArrays, users: Users, floor: int = -1, memory_mb: float = MEMORY_MB) -> str:
@@ -122,7 +127,7 @@ def supports(arr: ProblemArrays, users: Users, floor: int = -1, memory_mb: float
     mb = table_megabytes(arr, users, floor)
     if mb > memory_mb:
         return f"edd_dp: its table needs {mb:.3g} MB, more than {memory_mb:g} MB"
-    models, _ = _lists(arr, users)
+    models, _ = _counts(arr, users)
     if len(models) > 1:
         t = np.concatenate([arr.tL0[models][None, :], arr.tL[np.ix_(models, models)]])  # rows: none, then models
         via = t[:, :, None] + arr.tL[np.ix_(models, models)][None, :, :]  # a -> b -> c
@@ -219,7 +224,7 @@ def edd_dp_bound(arr: ProblemArrays, users: Users, memory_mb: float = MEMORY_MB)
     bound is ``max(DP value, floor)``, valid either way); None where the DP does not apply (the
     pipelined timeline, switch costs off the triangle inequality, no floor below K fits, or the
     table could not be allocated)."""
-    K = len(np.unique(np.asarray(users, dtype=np.int64)))
+    K = int(_counts(arr, users)[1].sum())
     per_skip = table_megabytes(arr, users, K - 1)  # one skip count
     skips = min(K + 1, int(memory_mb // per_skip)) if per_skip > 0 else K + 1  # inf: 0
     if skips < 1:

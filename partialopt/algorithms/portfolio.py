@@ -153,9 +153,10 @@ def _exact(instance: Instance, budget, incumbent: list[int], threads, memory_lim
         return done(Status.OPTIMAL)
     small = not bnb_module.supports(instance)
     if len(arr.servable()) > LNS_FROM:  # a better incumbent for a time-limited proof
+        floor = len(incumbent)
         if absorb("lns", solve(instance, "lns", time_limit=max(min(LNS_SECONDS, budget.left() * 0.1), 1e-3))):
             return done(Status.OPTIMAL)
-        if r_edd is None:  # the DP's table shrinks with a better incumbent: try again
+        if r_edd is None and len(incumbent) > floor:  # the DP's table shrinks with a better incumbent
             r_edd = _edd_dp_stage(instance, incumbent, budget, memory_limit, stages)
             if r_edd is not None and absorb("edd_dp", r_edd):
                 return done(Status.OPTIMAL)
