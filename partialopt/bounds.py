@@ -389,8 +389,38 @@ stays within seconds; with fewer than 8 intervals it improved on the knapsack by
 def time_lp_bound(
     arr: ProblemArrays, users: np.ndarray, setups: tuple, intervals: int | None = None, levels: int = 8
 ) -> int | None:
-    """``floor`` of the time-indexed LP of the module docstring (``time_lp``): where each served
-    user's latest start ``L_k`` lies, against the budget and the GPU's capacity after each time.
+    """``floor`` of the time-indexed LP of :func:`_time_lp` (``time_lp``), None unless HiGHS
+    reports it optimal or where it is not built (above ``TIME_LP_MAX_USERS`` candidates)."""
+    built = _time_lp(arr, users, setups, intervals, levels)
+    return built if not isinstance(built, tuple) else _lp_floor(built[0])
+
+
+def time_lp_choice(arr: ProblemArrays, users: np.ndarray, setups: tuple, time_limit: float = 60.0) -> np.ndarray:
+    """The users that an optimal solution of the time-indexed LP (:func:`_time_lp`, default grid)
+    serves at least half, ``sum_t x_{k,t} >= 1/2``, in index order: the user choice behind
+    ``lns``'s LP start (a heuristic use; nothing here is a bound). Empty where the LP is not
+    built or HiGHS does not report it optimal within ``time_limit`` seconds."""
+    from .core.highs import highs_lp_solve
+
+    built = _time_lp(arr, users, setups, None, 8)
+    if not isinstance(built, tuple):
+        return np.zeros(0, dtype=np.int64)
+    lp, kept, ks = built
+    solved = highs_lp_solve(lp, time_limit=time_limit)
+    if solved is None:
+        return np.zeros(0, dtype=np.int64)
+    served = np.zeros(len(kept))
+    np.add.at(served, ks, solved[1][: len(ks)])
+    return np.sort(kept[served >= 0.5])
+
+
+def _time_lp(
+    arr: ProblemArrays, users: np.ndarray, setups: tuple, intervals: int | None = None, levels: int = 8
+) -> int | None | tuple[Any, np.ndarray, np.ndarray]:
+    """The time-indexed LP of the module docstring (``time_lp``) as ``(lp, kept users, ks)``, ``ks``
+    the position in ``kept`` of each x column (the first ``len(ks)`` columns); or its value
+    where no LP is needed (0), or None where it is not built. The LP (``floor``-ed by
+    :func:`time_lp_bound`) models where each served user's latest start ``L_k`` lies, against the budget and the GPU's capacity after each time.
 
     The latest starts of a feasible order are themselves a schedule (SPEC §5: ``L_n + e_n <=
     T_n`` and ``L_n + gap_n <= L_{n+1}`` with ``gap_n >= e_n`` in both timelines), so the users
@@ -519,7 +549,7 @@ def time_lp_bound(
         np.concatenate(row_hi),
         np.concatenate(col_upper),
     )
-    return _lp_floor(lp)
+    return lp, users, ks
 
 
 def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col_upper):

@@ -39,13 +39,20 @@ finish) and density constructions (every candidate offered, from an empty schedu
 resource use: the spread processing time ``p_k = e_k + own_m / n_m + bb_c / n_c`` of
 :mod:`partialopt.bounds` over the horizon plus a weight times the bandwidth need at the user's
 own latest start or at half or a quarter of the horizon: the density of the DP's knapsack view).
-A user is placed at its cheapest feasible place in added busy time; where the budget binds
+On the sequential timeline there is also the **LP start** (:meth:`_Search.lp_start`): the users
+the time-indexed LP of :mod:`partialopt.bounds` serves (budget and GPU capacity over time, loads
+left out), put in batches by deadline windows and dropped to feasibility. A user is placed at its
+cheapest feasible place in added busy time; where the budget binds
 (total above half of B), at the one of its ``SCAN`` cheapest places that adds the least
 bandwidth. LNS steps remove a window of 1-3 consecutive batches, every batch of one model, the
 1-5 users of largest ``p_k``, or the 1-5 users of largest bandwidth ``beta(L_n)`` where they are,
 and offer the removed users, the unserved users of their models and the ``POOL`` unserved users
 of least resource use (seeded noise on the order, a seeded budget weight and need variant); a
-step is kept when it serves more users or as many with a GPU finish no larger. Stops after
+step is kept when it serves more users or as many with a GPU finish no larger. Every
+``REASSIGN_EVERY``-th step is instead the **reassignment** (:meth:`_Search.least_assignment`): with
+the latest starts fixed, each model's places are given to the users of least total bandwidth
+(a least-cost assignment, never more bandwidth, same timeline), and the unserved users are
+offered into the budget it frees. Stops after
 ``iterations`` steps (deterministic for a seed), after ``time_limit`` seconds, or on Ctrl-C
 (status ``interrupted``, the best schedule kept). Schedules of at most ``POLISH_MAX`` users then
 get :func:`~partialopt.algorithms.local_search.local_search`'s user-level moves under a
@@ -62,6 +69,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import ProblemArrays, order_gaps
+from ..bandwidth import latest_starts
 from ..core import interrupt
 from ..core.errors import OptionError
 from ..core.highs import check_time_limit
@@ -80,6 +88,13 @@ POLISH_MAX = 40
 POLISH_EVALS = 20_000
 CHECK_EVERY = 32
 """Users offered between two checks of the time limit and Ctrl-C inside a sweep."""
+REASSIGN_EVERY = 50
+"""Every this many LNS steps, one step is the reassignment of :meth:`_Search.reassign`."""
+REASSIGN_MAX_CELLS = 2_000_000
+"""The reassignment is skipped where its cost matrices (places x users, summed over models) are
+larger (about 1 s of Lambert W and assignment at this size)."""
+LP_START_HORIZONS = (0.1, 0.15, 0.2)
+"""Batching windows of the LP start (:meth:`_Search.lp_start`), as fractions of the horizon."""
 
 
 class BatchState:
@@ -564,8 +579,9 @@ class _Search:
         ok = cand[np.isfinite(self.need[cand]) & (self.need[cand] <= arr.B)]
         self.cand = ok
         self.p = np.zeros(arr.K)
+        self.setups = least_setups(instance)
         if len(ok):
-            self.p[ok] = arr.e[ok] + _spread_setups(arr, ok, *least_setups(instance))
+            self.p[ok] = arr.e[ok] + _spread_setups(arr, ok, *self.setups)
         horizon = float(arr.T[ok].max()) if len(ok) else 1.0
         self.horizon = horizon
         self.time_use = self.p / horizon
@@ -581,7 +597,13 @@ class _Search:
         rank = np.empty(arr.K, dtype=np.int64)
         rank[np.lexsort((np.arange(arr.K), self.need, arr.T))] = np.arange(arr.K)
         self.state = BatchState(arr, rank)
-        self.stats: dict[str, Any] = {"iterations": 0, "improvements": 0, "sweep_insertions": 0}
+        self.stats: dict[str, Any] = {
+            "iterations": 0,
+            "improvements": 0,
+            "sweep_insertions": 0,
+            "reassign_moves": 0,
+            "reassign_gain": 0,
+        }
         self.deadline = math.inf  # perf_counter() time at which the sweeps stop (set by run)
 
     def load(self, order: list[int]) -> None:
@@ -705,6 +727,7 @@ class _Search:
 
         if self.best_key[0] >= upper:
             return "bound_met"
+        self.lp_start()
         self.construct()
         self.stats["sweep_insertions"] += self.sweep(self.unserved(), 1.0, 0.0)
         self._keep_if_better()
@@ -719,6 +742,14 @@ class _Search:
             best_before = self.best_key
             saved = st.copy_lists()
             old = _key(st)
+            if it % REASSIGN_EVERY == REASSIGN_EVERY - 1:
+                if self.reassign():
+                    self.stats["reassign_moves"] += 1
+                    self.sweep(self.unserved(), 1.0, 0.0)
+                    self.stats["reassign_gain"] += _key(st)[0] - old[0]
+                    self._keep_if_better()
+                since = 0 if self.best_key > best_before else since + 1
+                continue
             removed = self._destroy()
             weight = float(self.rng.choice([0.0, 0.5, 1.0, 2.0, 4.0]))
             self.bw_use = self.bw_uses[int(self.rng.integers(len(self.bw_uses)))]
@@ -733,6 +764,154 @@ class _Search:
                 st.restore(saved)
             since = 0 if self.best_key > best_before else since + 1
         return why_stop() or "iterations"
+
+    def reassign(self) -> bool:
+        """Re-choose the users of every model's places at once (an exact move on an exponential
+        neighbourhood: :meth:`least_assignment`). Batches are then put back in deadline order
+        (the state's form) and the move is kept only if it passes the exact checks and its exact
+        total bandwidth is below the current one; True if it changed the schedule."""
+        st, arr = self.state, self.arr
+        found = self.least_assignment()
+        if found is None:
+            return False
+        new, _ = found
+        if np.array_equal(new, st.flat):
+            return False
+        before = st.total
+        saved = st.copy_lists()
+        users = [
+            sorted(new[st.offsets[b] : st.offsets[b + 1]].tolist(), key=lambda k: st.rank[k])
+            for b in range(len(st.models))
+        ]
+        st.apply(list(st.models), users, None)
+        st.reset_budget()
+        if st.SS[0] < 0 or st.bw_lo > arr.B or not st.bw_lo < before:  # deadline order may cost more
+            st.restore(saved)
+            st.reset_budget()
+            return False
+        return True
+
+    def least_assignment(self) -> tuple[np.ndarray, float] | None:
+        """The current flat order with each model's places given to the users of least total
+        bandwidth, and that least cost: with the order's latest starts ``tau_n`` fixed (SPEC §5),
+        user k may take a place n of its own model when ``T_k - e_k >= tau_n``, at cost
+        ``beta_k(tau_n)``; per model, a least-cost assignment of its places to its candidates
+        (scipy's ``linear_sum_assignment``).
+
+        Why the new order is feasible and costs at most that: the places keep their models, so the
+        zero-upload timeline is unchanged and each new user finishes by ``S_n + e <= tau_n + e <=
+        T_k`` (``tau_n >= S_n``, condition (i)); its latest starts are at least ``tau`` (from the
+        end: ``L'_n = min(T'_n - e_n, L'_{n+1} - gap_n) >= min(tau_n, tau_{n+1} - gap_n) =
+        tau_n``), so its total is at most the assignment's cost, at most the current total (the
+        current users are one assignment). None for an empty schedule or above
+        :data:`REASSIGN_MAX_CELLS`."""
+        from scipy.optimize import linear_sum_assignment
+
+        st, arr = self.state, self.arr
+        if not st.count:
+            return None
+        if not st.flat_valid:
+            st.reset_budget()
+        flat = st.flat
+        tau = st.P + st.M
+        of_flat = arr.model[flat]
+        groups = []
+        for m in np.unique(of_flat):
+            groups.append((np.flatnonzero(of_flat == m), self.cand[arr.model[self.cand] == m]))
+        if sum(len(pos) * len(us) for pos, us in groups) > REASSIGN_MAX_CELLS:
+            return None
+        new = flat.copy()
+        total = 0.0
+        for pos, us in groups:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cost = arr.beta(np.tile(us, len(pos)), np.repeat(tau[pos], len(us))).reshape(len(pos), len(us))
+            eligible = (arr.T[us] - arr.e[us])[None, :] >= tau[pos][:, None]
+            eligible |= us[None, :] == flat[pos][:, None]  # tau_n = P_n + M_n may round above T_n - e_n
+            cost[~eligible | ~np.isfinite(cost)] = np.inf
+            try:
+                rows, cols = linear_sum_assignment(cost)
+            except ValueError:  # no full assignment (a served user outside the candidates)
+                return None
+            new[pos[rows]] = us[cols]
+            total += float(cost[rows, cols].sum())
+        return new, total
+
+    def lp_start(self) -> None:
+        """Start from the time-indexed LP's choice of users (:func:`partialopt.bounds.time_lp_choice`:
+        the budget and the GPU's capacity over time, loads left out), sequential timeline only:
+        the chosen users are put in batches (repeatedly, the earliest-deadline user left and every
+        user left of its model due within a window of it, windows :data:`LP_START_HORIZONS`
+        of the horizon), then the first late user, and while the budget is exceeded the user of
+        largest ``beta(L_n)``, are dropped. The best of them is kept if it beats the current
+        state. Skipped above ``TIME_LP_MAX_USERS`` candidates; the LP gets half the time left."""
+        from ..bounds import TIME_LP_MAX_USERS, time_lp_choice
+
+        arr, st = self.arr, self.state
+        if arr.overlap != "sequential" or len(self.cand) > TIME_LP_MAX_USERS or self.stopping():
+            return
+        try:
+            chosen = time_lp_choice(arr, self.cand, self.setups, time_limit=0.5 * (self.deadline - time.perf_counter()))
+        except KeyboardInterrupt:  # Ctrl-C during the LP: run() stops with "interrupted"
+            return
+        best: list[int] = []
+        for frac in LP_START_HORIZONS:
+            if self.stopping():
+                return
+            order = self._drop_to_feasible(self._batched(chosen, frac * self.horizon))
+            if len(order) > len(best):
+                best = order
+        if len(best) <= self.best_key[0]:
+            return
+        saved, before = st.copy_lists(), (self.best_order, self.best_key)
+        self.load(best)
+        self.stats["lp_start_objective"] = st.count
+        if _key(st) <= before[1]:
+            st.restore(saved)
+            st.reset_budget()
+            self.best_order, self.best_key = before
+
+    def _batched(self, users: np.ndarray, window: float) -> np.ndarray:
+        """``users`` in batches: repeatedly the earliest-deadline user left, with every user left of
+        its model due by its deadline plus ``window`` (each batch in deadline order)."""
+        arr = self.arr
+        order = users[np.lexsort((users, arr.T[users]))]
+        queues = {int(m): order[arr.model[order] == m] for m in np.unique(arr.model[order])}
+        head = dict.fromkeys(queues, 0)
+        out: list[np.ndarray] = []
+        while head:
+            m = min(head, key=lambda m: (arr.T[queues[m][head[m]]], queues[m][head[m]]))
+            q, h = queues[m], head[m]
+            end = int(np.searchsorted(arr.T[q], arr.T[q[h]] + window, side="right"))
+            out.append(q[h:end])
+            if end >= len(q):
+                del head[m]
+            else:
+                head[m] = end
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+    def _drop_to_feasible(self, order: np.ndarray) -> list[int]:
+        """Drop users from ``order`` until it passes both conditions of SPEC §5 on the sequential
+        timeline with the exact ``T`` and ``B``: the first late user (zero-upload finish above its
+        deadline), else, while ``sum_n beta(L_n) > B``, the user of largest ``beta(L_n)``."""
+        arr = self.arr
+        order = np.asarray(order, dtype=np.int64)
+        while len(order):
+            if self.stopping():
+                return []
+            load, gap = order_gaps(arr, order)
+            finish = np.cumsum(load + arr.e[order])
+            late = np.flatnonzero(finish > arr.T[order])
+            if len(late):
+                order = np.delete(order, late[0])
+                continue
+            L = latest_starts(arr.T[order], arr.e[order], gap)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                b = arr.beta(order, L)
+            b = np.where(np.isfinite(b), b, np.inf)
+            if b.sum() <= arr.B:
+                break
+            order = np.delete(order, int(np.argmax(b)))
+        return order.tolist()
 
     def _keep_if_better(self) -> None:
         key = _key(self.state)

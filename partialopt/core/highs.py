@@ -405,7 +405,15 @@ def highs_lp_optimum(lp: Any, time_limit: float = 60.0, threads: int | None = No
     columns that must solve in a second), under the runner's rules: one thread by default, the
     thread pool reset around the solve, Ctrl-C answered at once (``KeyboardInterrupt``). None
     unless HiGHS reports the model optimal."""
+    solved = highs_lp_solve(lp, time_limit, threads)
+    return None if solved is None else solved[0]
+
+
+def highs_lp_solve(lp: Any, time_limit: float = 60.0, threads: int | None = None) -> tuple[float, Any] | None:
+    """:func:`highs_lp_optimum` with the optimal column values: ``(optimum, x)``, x a float array
+    of ``lp.num_col_`` values; None unless HiGHS reports the model optimal."""
     import highspy
+    import numpy as np
 
     if _faults.get("solve") == "interrupt":
         interrupt.request()  # the hook stands for Ctrl-C: the first press is recorded as one
@@ -444,7 +452,7 @@ def highs_lp_optimum(lp: Any, time_limit: float = 60.0, threads: int | None = No
         raise KeyboardInterrupt("LP: interrupted")
     if name != "kOptimal":
         return None
-    return float(h.getInfo().objective_function_value)
+    return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value, dtype=float)
 
 
 @dataclass
