@@ -21,13 +21,14 @@ Sections (each a function below; ``--only`` picks them, default all three):
   ``--lns-time-limit``, 30 s) at K = 1,000 <= 3 % per preset; ``bound`` at K = 10,000 within 5 s
   and 500 MB.
 - ``small``: K = 8, 10, 12, 15, 20 on the presets above plus ``backbone-deadlines``, seeds 0-4,
-  against proven optima: ``brute_force`` at K = 8, ``milp`` (``time_limit`` 60 s, 1 thread) above,
-  keeping only the instances it proves ``optimal``. ``lns`` runs with ``iterations=2000,
+  against proven optima: ``brute_force`` at K = 8, ``exact`` (``time_limit`` 60 s, 1 thread) above,
+  keeping only the instances it proves ``optimal`` (at this size ``exact`` runs ``dp``, ``edd_dp``,
+  the Benders master and ``bnb``, never ``lns``: the optima are independent of the method checked). ``lns`` runs with ``iterations=2000,
   time_limit=10``, ``local_search`` with its defaults. Targets for ``lns``: mean gap <= 0.5 %,
   worst gap <= 1 user.
 
 Every method runs in this process on the same instance object, one after the other, on one thread
-(BLAS limited to 1 thread, ``milp`` with ``threads=1``), so times within a table are comparable even on a noisy machine. Time is the wall
+(BLAS limited to 1 thread, ``milp`` and ``exact`` with ``threads=1``), so times within a table are comparable even on a noisy machine. Time is the wall
 time of ``po.solve`` (which re-checks the schedule); memory is the increase of the peak resident
 set size during the call (Linux: the high-water mark is reset before each call through
 ``/proc/self/clear_refs``; memory the allocator reuses is not seen) and, for ``bound``, the
@@ -347,7 +348,7 @@ def presets(quick: bool, lns_time_limit: float) -> tuple[pd.DataFrame, list[str]
 
 
 # -- (c) K <= 20 against proven optima -------------------------------------------------------------
-def small(quick: bool, milp_time_limit: float) -> tuple[pd.DataFrame, list[str]]:
+def small(quick: bool, exact_time_limit: float) -> tuple[pd.DataFrame, list[str]]:
     sizes = (8, 10) if quick else (8, 10, 12, 15, 20)
     seeds = (0,) if quick else (0, 1, 2, 3, 4)
     lns_opts = {"iterations": 2000, "time_limit": 10.0}
@@ -360,7 +361,7 @@ def small(quick: bool, milp_time_limit: float) -> tuple[pd.DataFrame, list[str]]
                 if K <= 8:
                     ex = run_method(inst, "brute_force", where)
                 else:
-                    ex = run_method(inst, "milp", where, time_limit=milp_time_limit, threads=1)
+                    ex = run_method(inst, "exact", where, time_limit=exact_time_limit, threads=1)
                 proven = ex["status"] == "optimal"
                 tried.append({**where, "exact": ex["method"], "proven": proven, "exact_time_s": ex["time_s"]})
                 print(
@@ -385,7 +386,7 @@ def small(quick: bool, milp_time_limit: float) -> tuple[pd.DataFrame, list[str]]
                 rows += part
     df = pd.DataFrame(rows)
     tr = pd.DataFrame(tried)
-    print(f"\n(c) K <= 20 against proven optima (brute_force at K = 8, milp {milp_time_limit:g} s / 1 thread above)")
+    print(f"\n(c) K <= 20 against proven optima (brute_force at K = 8, exact {exact_time_limit:g} s / 1 thread above)")
     print("instances proven optimal (of those tried):")
     print(
         tr.groupby(["preset", "K"]).proven.agg(lambda x: f"{int(x.sum())}/{len(x)}").unstack().to_string(),
@@ -529,7 +530,9 @@ def main() -> None:
     )
     ap.add_argument("--lns-time-limit", type=float, default=None, help="lns limit in presets (default 30 s)")
     ap.add_argument("--dp-lns-time-limit", type=float, default=None, help="lns limit in dpclass (default 10 s)")
-    ap.add_argument("--milp-time-limit", type=float, default=None, help="milp limit in small (default 60 s)")
+    ap.add_argument(
+        "--exact-time-limit", type=float, default=None, help="limit of exact, the optima of small (default 60 s)"
+    )
     args = ap.parse_args()
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = set(chosen) - set(SECTIONS) - {"plot"}
@@ -538,7 +541,7 @@ def main() -> None:
     q = args.quick
     lns_b = args.lns_time_limit if args.lns_time_limit is not None else (2.0 if q else 30.0)
     lns_a = args.dp_lns_time_limit if args.dp_lns_time_limit is not None else (2.0 if q else 10.0)
-    milp_tl = args.milp_time_limit if args.milp_time_limit is not None else (10.0 if q else 60.0)
+    exact_tl = args.exact_time_limit if args.exact_time_limit is not None else (10.0 if q else 60.0)
     OUT.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     warm_up()
@@ -552,7 +555,7 @@ def main() -> None:
         elif name == "presets":
             df, out = presets(q, lns_b)
         else:
-            df, out = small(q, milp_tl)
+            df, out = small(q, exact_tl)
         df["quick"] = q
         df.to_csv(OUT / f"scaling_{name}.csv", index=False)
         frames[name] = df

@@ -420,7 +420,8 @@ def _time_lp(
     """The time-indexed LP of the module docstring (``time_lp``) as ``(lp, kept users, ks)``, ``ks``
     the position in ``kept`` of each x column (the first ``len(ks)`` columns); or its value
     where no LP is needed (0), or None where it is not built. The LP (``floor``-ed by
-    :func:`time_lp_bound`) models where each served user's latest start ``L_k`` lies, against the budget and the GPU's capacity after each time.
+    :func:`time_lp_bound`) models where each served user's latest start ``L_k`` lies, against the
+    budget and the GPU's capacity after each time.
 
     The latest starts of a feasible order are themselves a schedule (SPEC §5: ``L_n + e_n <=
     T_n`` and ``L_n + gap_n <= L_{n+1}`` with ``gap_n >= e_n`` in both timelines), so the users

@@ -843,7 +843,8 @@ class _Search:
         user left of its model due within a window of it, windows :data:`LP_START_HORIZONS`
         of the horizon), then the first late user, and while the budget is exceeded the user of
         largest ``beta(L_n)``, are dropped. The best of them is kept if it beats the current
-        state. Skipped above ``TIME_LP_MAX_USERS`` candidates; the LP gets half the time left."""
+        state (``stats["lp_start_objective"]``: how many it serves). Skipped above
+        ``TIME_LP_MAX_USERS`` candidates; the LP gets half the time left."""
         from ..bounds import TIME_LP_MAX_USERS, time_lp_choice
 
         arr, st = self.arr, self.state
@@ -860,11 +861,11 @@ class _Search:
             order = self._drop_to_feasible(self._batched(chosen, frac * self.horizon))
             if len(order) > len(best):
                 best = order
+        self.stats["lp_start_objective"] = len(best)
         if len(best) <= self.best_key[0]:
             return
         saved, before = st.copy_lists(), (self.best_order, self.best_key)
         self.load(best)
-        self.stats["lp_start_objective"] = st.count
         if _key(st) <= before[1]:
             st.restore(saved)
             st.reset_budget()
