@@ -854,6 +854,9 @@ class _Search:
             chosen = time_lp_choice(arr, self.cand, self.setups, time_limit=0.5 * (self.deadline - time.perf_counter()))
         except KeyboardInterrupt:  # Ctrl-C during the LP: run() stops with "interrupted"
             return
+        if not len(chosen):  # not built, or HiGHS gave no optimal LP (e.g. out of time)
+            self.stats["lp_start_objective"] = None
+            return
         best: list[int] = []
         for frac in LP_START_HORIZONS:
             if self.stopping():
