@@ -82,6 +82,34 @@ def supports(instance: Instance) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Frame:
+    """A window of a sequential schedule between a fixed prefix and a fixed suffix (the LNS
+    window step of :mod:`.lns`): the window's users are searched as a suffix problem whose
+    boundary conditions hold the fixed parts feasible and within their bandwidth.
+
+    ``before``: the model the prefix ends with (-1: no prefix, the instance's first load);
+    ``ready``: no prefix, 0; else ``L_p + e_p`` with ``L_p`` the prefix's last user's latest start
+    in the current order. A window whose first user f has ``L_f - tL(before -> m_f) >= ready`` keeps
+    every prefix latest start at least where it was (``L'_p = min(T_p - e_p, L_f - e_p - tL) >= L_p``),
+    so the prefix's bandwidth cannot grow and its zero-upload timeline (it ends at ``F_p <= ready``)
+    reaches the window in time. ``after`` and ``after_start``: the suffix's first model and latest
+    start (fixed: nothing before a suffix changes its latest starts), -1 and inf without one; the
+    window's last user k then has ``L_k = min(T_k - e_k, after_start - e_k - tL(m_k -> after))``,
+    imposed as the deadline ``min(T_k, after_start - tL(m_k -> after))`` on every window user (the
+    triangle inequality of tL makes it implied for the others). ``budget``: ``B`` less the current
+    bandwidth of the prefix and the suffix.
+
+    Exact times and budget (no relaxation): the caller's own checks use them, and it re-checks
+    every order it takes."""
+
+    before: int
+    ready: float
+    after: int
+    after_start: float
+    budget: float
+
+
 @dataclass
 class SuffixProblem:
     """The relaxed problem of the kernel over ``users`` (instance indices; kernel index i is
@@ -91,8 +119,17 @@ class SuffixProblem:
     args: tuple = field(repr=False)
 
     @classmethod
-    def build(cls, arr: ProblemArrays, users: Sequence[int], setups: tuple) -> SuffixProblem:
-        """``setups``: :func:`partialopt.bounds.least_setups` of the instance."""
+    def build(
+        cls, arr: ProblemArrays, users: Sequence[int] | np.ndarray, setups: tuple, frame: Frame | None = None
+    ) -> SuffixProblem:
+        """``setups``: :func:`partialopt.bounds.least_setups` of the instance; ``frame``: the
+        window's boundary conditions (:class:`Frame`; sequential timeline only), None for the
+        whole instance. In a frame the first load into m costs ``tL(before -> m)`` from ``ready``
+        (the completion test ``L_f >= tL0(m_f)`` becomes ``L_f >= ready + tL(before -> m_f)``) and
+        the least setups of the bounds count ``before`` as loaded (its cluster's backbone and its
+        own part cost nothing, as for an initial model)."""
+        if frame is not None and arr.overlap != "sequential":
+            raise NotApplicable("bnb: a frame is defined on the sequential timeline only")
         idx = np.asarray(sorted(int(k) for k in users), dtype=np.int64)
         n = len(idx)
         if n > MAX_USERS:
@@ -102,6 +139,14 @@ class SuffixProblem:
         tL = np.ascontiguousarray(arr.tL[np.ix_(models, models)], dtype=float)
         tL0 = np.ascontiguousarray(arr.tL0[models], dtype=float)
         cluster, bb, own = setups
+        if frame is not None:
+            if frame.before >= 0:
+                tL0 = np.ascontiguousarray(frame.ready + arr.tL[frame.before, models], dtype=float)
+                bb, own = bb.copy(), own.copy()
+                bb[cluster[frame.before]] = 0.0
+                own[frame.before] = 0.0
+            else:
+                tL0 = np.ascontiguousarray(frame.ready + tL0, dtype=float)
         cl_ids, cl = np.unique(cluster[models], return_inverse=True)
         setup_arrays = (
             np.ascontiguousarray(own[models] * (1.0 - RELAX_RTOL), dtype=float),
@@ -109,7 +154,13 @@ class SuffixProblem:
             np.ascontiguousarray(bb[cl_ids] * (1.0 - RELAX_RTOL), dtype=float),
         )
         e = np.ascontiguousarray(arr.e[idx], dtype=float)
-        Tr = np.ascontiguousarray(arr.T_tol[idx] * (1.0 + RELAX_RTOL), dtype=float)
+        if frame is None:
+            Tr = np.ascontiguousarray(arr.T_tol[idx] * (1.0 + RELAX_RTOL), dtype=float)
+        else:
+            Tr = np.asarray(arr.T[idx], dtype=float)
+            if frame.after >= 0:
+                Tr = np.minimum(Tr, frame.after_start - arr.tL[arr.model[idx], frame.after])
+            Tr = np.ascontiguousarray(Tr)
         D = np.ascontiguousarray(arr.D[idx], dtype=float)
         q = np.ascontiguousarray(arr.q[idx], dtype=float)
         succ = np.full(n, -1, dtype=np.int64)
@@ -119,13 +170,14 @@ class SuffixProblem:
             succ[i] = last.get(key, -1)
             last[key] = i
         t0 = float(tL0.min()) if n else 0.0
-        Br = float(arr.B_tol * (1.0 + RELAX_RTOL))
+        Br = float(arr.B_tol * (1.0 + RELAX_RTOL)) if frame is None else float(frame.budget)
         from .bnb_kernel import beta_relaxed
 
         shannon = arr.rate == "shannon"
         b0 = np.array([beta_relaxed(float(Tr[i] - e[i]), float(D[i]), float(q[i]), shannon) for i in range(n)])
         need = arr.beta(idx, arr.T[idx] - arr.e[idx])
-        loose = bool(np.sum(need[np.isfinite(need)]) < arr.B)  # time bounds before betas (kernel)
+        # time bounds before betas (kernel)
+        loose = bool(np.sum(need[np.isfinite(need)]) < (arr.B if frame is None else Br))
         args = (
             n,
             mdl,

@@ -52,7 +52,11 @@ step is kept when it serves more users or as many with a GPU finish no larger. E
 ``REASSIGN_EVERY``-th step is instead the **reassignment** (:meth:`_Search.least_assignment`): with
 the latest starts fixed, each model's places are given to the users of least total bandwidth
 (a least-cost assignment, never more bandwidth, same timeline), and the unserved users are
-offered into the budget it frees. Stops after
+offered into the budget it frees. On the sequential timeline every ``WINDOW_EVERY``-th step is
+instead the **exact window** (:meth:`_Search.window`): a seeded window of consecutive places is
+freed and re-optimised exactly by :mod:`.bnb`'s search with the prefix and the suffix held fixed
+(:class:`.bnb.Frame`), over the window's users and unserved users that could fit (at most
+``WINDOW_USERS``), within ``WINDOW_NODES`` nodes. Stops after
 ``iterations`` steps (deterministic for a seed), after ``time_limit`` seconds, or on Ctrl-C
 (status ``interrupted``, the best schedule kept). Schedules of at most ``POLISH_MAX`` users then
 get :func:`~partialopt.algorithms.local_search.local_search`'s user-level moves under a
@@ -95,6 +99,15 @@ REASSIGN_MAX_CELLS = 2_000_000
 larger (about 1 s of Lambert W and assignment at this size)."""
 LP_START_HORIZONS = (0.1, 0.15, 0.2)
 """Batching windows of the LP start (:meth:`_Search.lp_start`), as fractions of the horizon."""
+WINDOW_EVERY = 20
+"""Every this many LNS steps (sequential timeline), one step is the exact window
+re-optimisation of :meth:`_Search.window`."""
+WINDOW_USERS = 20
+"""Most users a window search takes: the window's served users and unserved candidates."""
+WINDOW_NODES = 30_000
+"""Search nodes per window step (a deterministic work budget; 0.01-0.06 s at 0.5-1 M nodes per second)."""
+WINDOW_MEMO_MB = 8.0
+"""Dominance memo of a window search (MB; its pages are touched only as states are stored)."""
 
 
 class BatchState:
@@ -603,7 +616,10 @@ class _Search:
             "sweep_insertions": 0,
             "reassign_moves": 0,
             "reassign_gain": 0,
+            "window_steps": 0,
+            "window_gain": 0,
         }
+        self.seq = arr.overlap == "sequential"
         self.deadline = math.inf  # perf_counter() time at which the sweeps stop (set by run)
 
     def load(self, order: list[int]) -> None:
@@ -742,6 +758,12 @@ class _Search:
             best_before = self.best_key
             saved = st.copy_lists()
             old = _key(st)
+            if it % WINDOW_EVERY == WINDOW_EVERY // 2 and self.seq:
+                gained = self.window()
+                self.stats["window_steps"] += 1
+                self.stats["window_gain"] += gained
+                since = 0 if self.best_key > best_before else since + 1
+                continue
             if it % REASSIGN_EVERY == REASSIGN_EVERY - 1:
                 if self.reassign():
                     self.stats["reassign_moves"] += 1
@@ -847,7 +869,7 @@ class _Search:
         ``TIME_LP_MAX_USERS`` candidates; the LP gets half the time left."""
         from ..bounds import TIME_LP_MAX_USERS, time_lp_choice
 
-        arr, st = self.arr, self.state
+        arr = self.arr
         if arr.overlap != "sequential" or len(self.cand) > TIME_LP_MAX_USERS or self.stopping():
             return
         try:
@@ -865,14 +887,104 @@ class _Search:
             if len(order) > len(best):
                 best = order
         self.stats["lp_start_objective"] = len(best)
-        if len(best) <= self.best_key[0]:
-            return
-        saved, before = st.copy_lists(), (self.best_order, self.best_key)
-        self.load(best)
-        if _key(st) <= before[1]:
-            st.restore(saved)
+        if len(best) > self.best_key[0]:
+            self._load_if_better(best)
+
+    def _load_if_better(self, order: list[int]) -> bool:
+        """Load ``order`` (:meth:`load`: its batches, through the internal checks) and keep it if
+        it beats the current state (``_key``), else put the state back; True if kept."""
+        st = self.state
+        saved, old, best = st.copy_lists(), _key(st), (self.best_order, self.best_key)
+        self.load(order)
+        self.best_order, self.best_key = best
+        if _key(st) > old:
+            self._keep_if_better()
+            return True
+        st.restore(saved)
+        st.reset_budget()
+        return False
+
+    def window(self) -> int:
+        """The exact window step (sequential timeline): free a window of consecutive places of
+        the flat order (seeded start, at most ``WINDOW_USERS - 1`` served users) and look for an
+        order of more users there, exactly, with :mod:`.bnb`'s search under the boundary
+        conditions of :class:`.bnb.Frame` (the prefix keeps its latest starts and bandwidth, the
+        suffix its latest starts): the window's users and the unserved users that could fit
+        between the prefix and the suffix (least resource use first, seeded noise) are the
+        candidates; targets ``c + 1, c + 2, ...`` for the window's ``c`` users are searched within
+        ``WINDOW_NODES`` nodes. Every order found is loaded through the internal checks and kept
+        only if it serves more. Returns how many users the step added."""
+        from .bnb import CHUNK, TargetSearch
+
+        st, rng = self.state, self.rng
+        if not st.flat_valid:
             st.reset_budget()
-            self.best_order, self.best_key = before
+        N = len(st.flat)
+        width = int(rng.integers(WINDOW_USERS // 2, WINDOW_USERS))
+        i0 = int(rng.integers(max(N - width, 0) + 1))
+        framed = self.window_problem(i0, min(N, i0 + width), rng.uniform(0.8, 1.2, self.arr.K))
+        if framed is None:
+            return 0
+        problem, head, tail, inside = framed
+        nodes, gained, target = WINDOW_NODES, 0, inside + 1
+        while nodes > 0 and target <= problem.n and not self.stopping():
+            run = TargetSearch(problem, target, WINDOW_MEMO_MB)
+            code = 2
+            while code == 2 and nodes > 0 and not self.stopping():
+                done = run.nodes
+                code = run.step(min(CHUNK, nodes))
+                nodes -= max(run.nodes - done, 1)
+            if code != 1:
+                break
+            old = st.count
+            if not self._load_if_better(head + run.found() + tail):
+                break
+            gained += st.count - old
+            target += 1
+        return gained
+
+    def window_problem(self, i0: int, i1: int, noise: np.ndarray) -> tuple[Any, list[int], list[int], int] | None:
+        """The search problem of :meth:`window` for places ``i0:i1`` of the flat order:
+        ``(problem, head, tail, c)`` with :class:`.bnb.SuffixProblem` over the window's ``c`` users
+        and up to ``WINDOW_USERS - c`` unserved users that could fit (latest start
+        ``min(T_u - e_u, after_start - e_u - tL(m_u -> after))`` at least the earliest load
+        ``ready + tL(before -> m_u)``, and ``beta_u(T_u - e_u)`` within the frame's budget; least
+        ``p_u`` (``e_u`` for a model next to or in the window) over the horizon plus the bandwidth
+        use first, each score times ``noise[u]``), with the boundary conditions of
+        :class:`.bnb.Frame`; None when no unserved user could fit or the window is full."""
+        from .bnb import Frame, SuffixProblem
+
+        st, arr = self.state, self.arr
+        if not st.flat_valid:
+            st.reset_budget()
+        flat, N = st.flat, len(st.flat)
+        tau = st.P + st.M
+        if i0 > 0:
+            p = int(flat[i0 - 1])
+            before, ready = int(arr.model[p]), float(tau[i0 - 1] + arr.e[p])
+            first = ready + arr.tL[before]
+        else:
+            before, ready, first = -1, 0.0, arr.tL0
+        if i1 < N:
+            after, after_start = int(arr.model[flat[i1]]), float(tau[i1])
+        else:
+            after, after_start = -1, math.inf
+        budget = float(arr.B - st.b[:i0].sum() - st.b[i1:].sum())
+        inside = flat[i0:i1]
+        un = self.unserved()
+        hi = arr.T[un] - arr.e[un]
+        if after >= 0:
+            hi = np.minimum(hi, after_start - arr.e[un] - arr.tL[arr.model[un], after])
+        un = un[(hi >= first[arr.model[un]]) & (self.need[un] <= budget)]
+        room = WINDOW_USERS - len(inside)
+        if not len(un) or room < 1:
+            return None
+        near = np.isin(arr.model[un], [*arr.model[inside].tolist(), before, after])
+        score = (np.where(near, arr.e[un], self.p[un]) / self.horizon + self.bw_use[un]) * noise[un]
+        extra = un[np.argsort(score, kind="stable")[:room]]
+        frame = Frame(before=before, ready=ready, after=after, after_start=after_start, budget=budget)
+        problem = SuffixProblem.build(arr, np.concatenate([inside, extra]), self.setups, frame)
+        return problem, flat[:i0].tolist(), flat[i1:].tolist(), len(inside)
 
     def _batched(self, users: np.ndarray, window: float) -> np.ndarray:
         """``users`` in batches: repeatedly the earliest-deadline user left, with every user left of

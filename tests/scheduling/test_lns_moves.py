@@ -177,3 +177,105 @@ def test_the_reassignment_is_skipped_above_its_size(monkeypatch):
     monkeypatch.setattr(lns_module, "REASSIGN_MAX_CELLS", 10)
     before = search.state.order()
     assert search.reassign() is False and search.state.order() == before
+
+
+# -- the exact window step ----------------------------------------------------------------------
+def _window_best(problem, start: int) -> tuple[int, list[list[int]]]:
+    """The most users the frame's search finds (targets from ``start`` up, each searched to the
+    end), and one window order per target found."""
+    from partialopt.algorithms.bnb import TargetSearch
+
+    best, found = start - 1, []
+    for target in range(start, problem.n + 1):
+        run = TargetSearch(problem, target, 8.0)
+        code = 2
+        while code == 2:
+            code = run.step(10**6)
+        if code != 1:
+            break
+        best = target
+        found.append(run.found())
+    return best, found
+
+
+def _frame_feasible(
+    inst: po.Instance, head: list[int], window: tuple, tail: list[int], old_L: np.ndarray, budget: float
+) -> bool:
+    """The frame's conditions by direct computation on ``head + window + tail``: the zero-upload
+    timeline meets every deadline (SPEC §5 (i)), no latest start of the head is earlier than in the
+    current order, and the window's users fit in the budget left by the head and the tail."""
+    from partialopt.arrays import order_gaps
+    from partialopt.bandwidth import latest_starts
+
+    arr = inst.arrays
+    order = np.array(head + list(window) + tail, dtype=np.int64)
+    load, gap = order_gaps(arr, order)
+    if np.any(np.cumsum(load + arr.e[order]) > arr.T[order]):
+        return False
+    L = latest_starts(arr.T[order], arr.e[order], gap)
+    if np.any(L[: len(head)] < old_L[: len(head)] - 1e-12):
+        return False
+    w = slice(len(head), len(head) + len(window))
+    return float(arr.beta(order[w], L[w]).sum()) <= budget
+
+
+def test_the_window_search_finds_the_most_users_of_its_frame_by_enumeration():
+    """On sequential brute-force cases, for windows of 1-3 places of a good start (and the whole
+    order), the frame's exhaustive search serves exactly as many users as the best of every
+    ordered subset of the window's candidates under the frame's conditions (checked directly);
+    the current window is among them; every order it finds passes the judge."""
+    checked = gained = 0
+    for case in CASES:
+        inst, opt = brute_force_optimum(case)
+        if inst.server.overlap != "sequential":
+            continue
+        order = _start(inst)
+        search = _search(inst, order)
+        if search.state.order() != order:
+            continue
+        st = search.state
+        st.reset_budget()
+        old_L = st.P + st.M
+        N = len(order)
+        for i0, i1 in {(0, N), (0, min(N, 1)), (N // 2, min(N, N // 2 + 2)), (max(N - 3, 0), N)}:
+            framed = search.window_problem(i0, i1, np.ones(inst.arrays.K))
+            if framed is None:
+                continue
+            problem, head, tail, c = framed
+            assert head == order[:i0] and tail == order[i1:]
+            budget = float(inst.arrays.B - st.b[:i0].sum() - st.b[i1:].sum())
+            best, found = _window_best(problem, c)
+            brute = max(
+                (
+                    len(w)
+                    for r in range(problem.n + 1)
+                    for w in itertools.permutations(problem.users.tolist(), r)
+                    if _frame_feasible(inst, head, w, tail, old_L, budget)
+                ),
+            )
+            assert best == brute, (case, i0, i1)
+            assert brute >= c, (case, i0, i1)  # the current window meets its own frame
+            for w in found:
+                assert is_feasible_order(inst, head + w + tail), (case, i0, i1)
+                assert len(head) + len(w) + len(tail) <= opt, (case, i0, i1)
+            checked += 1
+            gained += best > c
+    assert checked >= 200 and gained >= 15, (checked, gained)
+
+
+def test_lns_with_a_window_every_other_step_against_brute_force(monkeypatch):
+    """``lns`` with the window step every second step on every brute-force case: feasible, never
+    above the optimum, never below its starts; the step runs on the sequential timeline only, and
+    adds users on some cases."""
+    monkeypatch.setattr(lns_module, "WINDOW_EVERY", 2)
+    gain = 0
+    for case in CASES:
+        inst, opt = brute_force_optimum(case)
+        r = po.solve(inst, "lns", iterations=12, seed=case[3], starts=("edf",))
+        assert po.evaluate(inst, r).feasible, case
+        assert r.objective <= opt <= r.bound, case
+        assert r.objective >= po.solve(inst, "edf").objective, case
+        if inst.server.overlap != "sequential":
+            assert r.stats["window_steps"] == 0, case
+        gain += r.stats["window_gain"]
+    assert gain > 0
