@@ -492,7 +492,12 @@ def lns(
 ) -> Result:
     """Large-neighbourhood search over model batches (module docstring): never worse than the
     best of ``starts``; deterministic for a seed when ``iterations`` or ``patience`` ends it
-    before ``time_limit``; ``interrupted`` on Ctrl-C with the best schedule found.
+    before ``time_limit``.
+
+    Statuses: ``optimal`` when it serves ``bound`` users; ``time_limit`` when the clock stopped it
+    (the search or its polish: the schedule then depends on the machine's speed); ``interrupted``
+    on Ctrl-C with the best schedule found; else ``feasible`` (``stats["stopped"]`` says why it
+    ended: ``iterations``, ``patience``, ``bound_met``, ``time_limit``, ``interrupted``).
 
     The result carries the least of the ``bound`` method's bounds without its LP
     (:func:`partialopt.bounds.all_bounds`, O(K log K) plus the DP over counts) as ``bound``: the
@@ -567,13 +572,20 @@ def lns(
             stats["polish_gain"] = len(order) - best_key[0]
             if key > best_key:
                 best_order, best_key = order, key
+            if polished.stats["stopped"] == "time_limit":  # the clock ended the polish
+                stopped = stats["stopped"] = "time_limit"
     assert best_key >= start_key
+    status = None  # optimal when the bound is met, else feasible
+    if stopped == "interrupted":
+        status = "interrupted"
+    elif stopped == "time_limit" and len(best_order) < upper:
+        status, stats["limit"] = "time_limit", "time_limit"
     return Result.from_order(
         instance,
         best_order,
         "lns",
         bound=upper,
-        status="interrupted" if stopped == "interrupted" else None,
+        status=status,
         wall_time=time.perf_counter() - t0,
         stats=stats,
     )

@@ -140,7 +140,9 @@ def local_search(
     first on ties), so the result is never worse than any of those heuristics.
 
     Budgets: ``max_rounds`` improving moves, ``max_evals`` candidate checks (deterministic),
-    ``time_limit`` seconds (wall clock); the first one reached stops the search.
+    ``time_limit`` seconds (wall clock); the first one reached stops the search
+    (``stats["stopped"]``). Status ``time_limit`` when the clock stopped it (the schedule then
+    depends on the machine's speed), else ``feasible``.
 
     Parameters
     ----------
@@ -208,6 +210,7 @@ def local_search(
         instance,
         state.order,
         "local_search",
+        status="time_limit" if timed_out else None,
         wall_time=time.perf_counter() - t0,
         stats={
             "improving_moves": rounds,
@@ -215,6 +218,7 @@ def local_search(
             "start_method": start_method,
             "seed": seed,
             "evals": state.evals,
+            **({"limit": "time_limit"} if timed_out else {}),
             "stopped": (
                 "time_limit"
                 if timed_out

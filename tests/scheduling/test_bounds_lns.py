@@ -413,6 +413,23 @@ def test_lns_stops_inside_its_sweeps_at_the_time_limit(monkeypatch):
     monkeypatch.setattr(lns_module.BatchState, "try_insert", counted)
     r = po.solve(inst, "lns", time_limit=limit)
     assert r.stats["stopped"] == "time_limit" and r.stats["iterations"] == 0
-    assert r.status == "feasible" and po.evaluate(inst, r).feasible
+    assert r.status == "time_limit" and po.evaluate(inst, r).feasible  # the clock stopped it: never plain feasible
     assert r.objective >= max(po.solve(inst, m).objective for m in lns_module.STARTS)
     assert clock["late_inserts"] <= lns_module.CHECK_EVERY
+
+
+def test_a_heuristic_stopped_by_the_clock_says_time_limit():
+    """The clock's stop is never a plain ``feasible`` (the schedule depends on the machine's
+    speed): ``local_search`` and ``lns`` stopped by ``time_limit`` report status ``time_limit``;
+    stopped by their deterministic budgets, ``feasible``. Every schedule passes the judge."""
+    inst = po.generate("general", users=300, seed=0)
+    for method, clock, budget, why in (
+        ("local_search", {"time_limit": 0.01}, {"max_evals": 50}, "max_evals"),
+        ("lns", {"time_limit": 0.5}, {"iterations": 3, "patience": None}, "iterations"),
+    ):
+        r = po.solve(inst, method, **clock)
+        assert r.stats["stopped"] == r.stats["limit"] == "time_limit" and r.status == "time_limit", method
+        assert po.evaluate(inst, r).feasible and r.objective < (r.bound if r.bound is not None else inst.K + 1)
+        d = po.solve(inst, method, **budget)
+        assert d.stats["stopped"] == why and d.status == "feasible", method
+        assert po.evaluate(inst, d).feasible
