@@ -288,13 +288,14 @@ class HighsRunner:
                 0.0,
                 error="HiGHS reported a solve error (injected by a test)",
             )
-        self.opt.config.time_limit = max(float(time_limit), 1e-3)
         self.opt.config.warmstart = warmstart
 
         def run():
             highspy.Highs.resetThreadScheduler(True)  # a pool of the size this solve asks for
             if self.opt._solver_model is None or self.opt._model is not self.model:
                 self.opt.set_instance(self.model)
+            # the limit counts from this call: loading the model into HiGHS is part of it
+            self.opt.config.time_limit = max(float(time_limit) - (time.perf_counter() - t0), 1e-3)
             self._subscribe()
             logger = logging.getLogger("pyomo.contrib.appsi.solvers.highs")
             level = logger.level
