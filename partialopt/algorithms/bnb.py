@@ -100,8 +100,10 @@ class Frame:
     triangle inequality of tL makes it implied for the others). ``budget``: ``B`` less the current
     bandwidth of the prefix and the suffix.
 
-    Exact times and budget (no relaxation): the caller's own checks use them, and it re-checks
-    every order it takes."""
+    ``ready`` and ``after_start`` get a relative slack of :data:`RELAX_RTOL` (the kernel recomputes
+    latest starts by backward differences, the caller's by forward sums: the current window sits
+    on the boundary and would otherwise be lost to the last bit); the deadlines and the budget are
+    exact. The caller re-checks every order it takes."""
 
     before: int
     ready: float
@@ -140,13 +142,14 @@ class SuffixProblem:
         tL0 = np.ascontiguousarray(arr.tL0[models], dtype=float)
         cluster, bb, own = setups
         if frame is not None:
+            ready = frame.ready * (1.0 - RELAX_RTOL)  # the kernel's backward L_f vs the forward sums
             if frame.before >= 0:
-                tL0 = np.ascontiguousarray(frame.ready + arr.tL[frame.before, models], dtype=float)
+                tL0 = np.ascontiguousarray(ready + arr.tL[frame.before, models], dtype=float)
                 bb, own = bb.copy(), own.copy()
                 bb[cluster[frame.before]] = 0.0
                 own[frame.before] = 0.0
             else:
-                tL0 = np.ascontiguousarray(frame.ready + tL0, dtype=float)
+                tL0 = np.ascontiguousarray(ready + tL0, dtype=float)
         cl_ids, cl = np.unique(cluster[models], return_inverse=True)
         setup_arrays = (
             np.ascontiguousarray(own[models] * (1.0 - RELAX_RTOL), dtype=float),
@@ -159,7 +162,8 @@ class SuffixProblem:
         else:
             Tr = np.asarray(arr.T[idx], dtype=float)
             if frame.after >= 0:
-                Tr = np.minimum(Tr, frame.after_start - arr.tL[arr.model[idx], frame.after])
+                end = frame.after_start * (1.0 + RELAX_RTOL)
+                Tr = np.minimum(Tr, end - arr.tL[arr.model[idx], frame.after])
             Tr = np.ascontiguousarray(Tr)
         D = np.ascontiguousarray(arr.D[idx], dtype=float)
         q = np.ascontiguousarray(arr.q[idx], dtype=float)

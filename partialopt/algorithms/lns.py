@@ -556,11 +556,10 @@ def lns(
         if key > best_key:
             best_order, best_key = order, key
         stats.update(search.stats, stopped=stopped)
-        if (
-            stopped in ("iterations", "patience")
-            and len(best_order) <= POLISH_MAX
-            and time.perf_counter() - t0 < time_limit
-        ):
+        polish = stopped in ("iterations", "patience") and len(best_order) <= POLISH_MAX
+        if polish and time.perf_counter() - t0 >= time_limit:  # the clock took the polish's turn
+            stopped = stats["stopped"] = "time_limit"
+        elif polish:
             # small schedules: the user-level moves of local_search (orders the batches cannot
             # express, e.g. a batch out of deadline order) under a deterministic work budget
             from .local_search import local_search
@@ -755,6 +754,8 @@ class _Search:
 
         if self.best_key[0] >= upper:
             return "bound_met"
+        if self.seq and iterations > WINDOW_EVERY // 2:
+            self._load_window_kernel()  # first: the phases after it watch the clock
         self.lp_start()
         self.construct()
         self.stats["sweep_insertions"] += self.sweep(self.unserved(), 1.0, 0.0)
@@ -915,6 +916,17 @@ class _Search:
         st.restore(saved)
         st.reset_budget()
         return False
+
+    def _load_window_kernel(self) -> None:
+        """Load the compiled search of :mod:`.bnb_kernel` (numba's cache: 0.2-0.5 s in a fresh
+        process) before the search's phases, on a one-user problem, so that no window step spends
+        it between two checks of the clock."""
+        from .bnb import Frame, SuffixProblem, TargetSearch
+
+        if not len(self.cand):
+            return
+        frame = Frame(before=-1, ready=0.0, after=-1, after_start=math.inf, budget=float(self.arr.B))
+        TargetSearch(SuffixProblem.build(self.arr, self.cand[:1], self.setups, frame), 1, 1.0).step(1)
 
     def window(self) -> int:
         """The exact window step (sequential timeline): free a window of consecutive places of

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..bounds import cheap_bound
 from ..evaluate import Timeline, gpu_finish
 from ..instance import Instance
 from ..result import Result
@@ -141,8 +142,10 @@ def local_search(
 
     Budgets: ``max_rounds`` improving moves, ``max_evals`` candidate checks (deterministic),
     ``time_limit`` seconds (wall clock); the first one reached stops the search
-    (``stats["stopped"]``). Status ``time_limit`` when the clock stopped it (the schedule then
-    depends on the machine's speed), else ``feasible``.
+    (``stats["stopped"]``), and it stops when it serves as many users as the cheap bound
+    (:func:`partialopt.bounds.cheap_bound`, carried as ``bound``). Status ``optimal`` when it meets
+    that bound, ``time_limit`` when the clock stopped it (the schedule then depends on the
+    machine's speed), else ``feasible``.
 
     Parameters
     ----------
@@ -174,6 +177,7 @@ def local_search(
     order = [instance.user_index[u] if isinstance(u, str) else int(u) for u in first]
     state = _State(instance, order)
     start_key = state.key
+    bound, _ = cheap_bound(instance.arrays)
     rng = np.random.default_rng(seed)
     if max_evals is not None and max_evals < 0:
         raise ValueError(f"max_evals: must be >= 0, got {max_evals}")
@@ -184,7 +188,7 @@ def local_search(
     def out_of_budget() -> bool:
         return state.evals >= evals_cap or time.perf_counter() - t0 > time_limit
 
-    while rounds < max_rounds and not timed_out and not out_of_evals:
+    while rounds < max_rounds and not timed_out and not out_of_evals and state.key[0] < bound:
         improved = False
         for i, (new, p) in enumerate(_moves(state, rng, out_of_budget)):
             if state.evals >= evals_cap:
@@ -210,7 +214,8 @@ def local_search(
         instance,
         state.order,
         "local_search",
-        status="time_limit" if timed_out else None,
+        bound=bound,
+        status="time_limit" if timed_out and state.key[0] < bound else None,
         wall_time=time.perf_counter() - t0,
         stats={
             "improving_moves": rounds,
@@ -218,9 +223,11 @@ def local_search(
             "start_method": start_method,
             "seed": seed,
             "evals": state.evals,
-            **({"limit": "time_limit"} if timed_out else {}),
+            **({"limit": "time_limit"} if timed_out and state.key[0] < bound else {}),
             "stopped": (
-                "time_limit"
+                "bound_met"
+                if state.key[0] >= bound
+                else "time_limit"
                 if timed_out
                 else "max_evals"
                 if out_of_evals

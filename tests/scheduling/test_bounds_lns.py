@@ -432,4 +432,28 @@ def test_a_heuristic_stopped_by_the_clock_says_time_limit():
         assert po.evaluate(inst, r).feasible and r.objective < (r.bound if r.bound is not None else inst.K + 1)
         d = po.solve(inst, method, **budget)
         assert d.stats["stopped"] == why and d.status == "feasible", method
-        assert po.evaluate(inst, d).feasible
+        assert po.evaluate(inst, d).feasible and d.bound is not None and d.objective < d.bound
+
+
+def test_lns_whose_polish_the_clock_took_says_time_limit(monkeypatch):
+    """The search ends on its ``iterations`` with the clock just past the limit: the polish of a
+    small schedule is skipped for the clock, so the result depends on it and says ``time_limit``
+    (with the same steps and a clock that never runs out it polishes and says ``feasible``)."""
+    import types
+
+    inst = po.generate("general", users=15, seed=0)  # lns serves 12, its bound is 14
+    clock = {"now": 0.0}
+    monkeypatch.setattr(lns_module, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"]))
+    run = lns_module._Search.run
+
+    def run_then_late(self, *args):
+        why = run(self, *args)
+        clock["now"] = 1e9
+        return why
+
+    free = po.solve(inst, "lns", iterations=5, patience=None, time_limit=60.0)
+    assert free.status == "feasible" and "polish_gain" in free.stats and free.objective < free.bound
+    monkeypatch.setattr(lns_module._Search, "run", run_then_late)
+    r = po.solve(inst, "lns", iterations=5, patience=None, time_limit=60.0)
+    assert r.stats["stopped"] == "time_limit" and r.status == "time_limit" and "polish_gain" not in r.stats
+    assert po.evaluate(inst, r).feasible and r.objective <= free.objective
