@@ -630,7 +630,6 @@ class _Search:
             "window_steps": 0,
             "window_gain": 0,
         }
-        self.seq = arr.overlap == "sequential"
         self.deadline = math.inf  # perf_counter() time at which the sweeps stop (set by run)
 
     def load(self, order: list[int]) -> None:
@@ -754,7 +753,7 @@ class _Search:
 
         if self.best_key[0] >= upper:
             return "bound_met"
-        if self.seq and iterations > WINDOW_EVERY // 2:
+        if self.state.seq and iterations > WINDOW_EVERY // 2:
             self._load_window_kernel()  # first: the phases after it watch the clock
         self.lp_start()
         self.construct()
@@ -771,7 +770,7 @@ class _Search:
             best_before = self.best_key
             saved = st.copy_lists()
             old = _key(st)
-            if it % WINDOW_EVERY == WINDOW_EVERY // 2 and self.seq:
+            if it % WINDOW_EVERY == WINDOW_EVERY // 2 and st.seq:
                 gained = self.window()
                 self.stats["window_steps"] += 1
                 self.stats["window_gain"] += gained
@@ -941,9 +940,7 @@ class _Search:
         from .bnb import CHUNK, TargetSearch
 
         st, rng = self.state, self.rng
-        if not st.flat_valid:
-            st.reset_budget()
-        N = len(st.flat)
+        N = st.count
         width = int(rng.integers(WINDOW_USERS // 2, WINDOW_USERS))
         i0 = int(rng.integers(max(N - width, 0) + 1))
         framed = self.window_problem(i0, min(N, i0 + width), rng.uniform(0.8, 1.2, self.arr.K))

@@ -86,6 +86,8 @@ def test_every_method_is_feasible_and_below_the_optimum(seed):
         ev = po.evaluate(inst, r.order, r.bandwidth)
         assert ev.feasible and ev.objective == r.objective, name
         assert r.objective <= opt, name
+        assert r.bound is None or r.bound >= opt, name  # a bound a heuristic carries is a bound
+        assert str(r.status) != "optimal" or r.objective == opt, name
     ls = po.solve(inst, method="local_search", seed=seed, start=g)
     assert ls.objective >= g.objective
 

@@ -181,15 +181,21 @@ def test_the_reassignment_is_skipped_above_its_size(monkeypatch):
 
 
 # -- the exact window step ----------------------------------------------------------------------
+def _exhaust(problem, target: int) -> tuple[int, TargetSearch]:
+    """The search for ``target`` users run until it finds one (code 1) or is exhausted (0)."""
+    run = TargetSearch(problem, target, 8.0)
+    code = 2
+    while code == 2:
+        code = run.step(10**6)
+    return code, run
+
+
 def _window_best(problem, start: int) -> tuple[int, list[list[int]]]:
     """The most users the frame's search finds (targets from ``start`` up, each searched to the
     end), and one window order per target found."""
     best, found = start - 1, []
     for target in range(start, problem.n + 1):
-        run = TargetSearch(problem, target, 8.0)
-        code = 2
-        while code == 2:
-            code = run.step(10**6)
+        code, run = _exhaust(problem, target)
         if code != 1:
             break
         best = target
@@ -300,10 +306,6 @@ def test_the_current_window_meets_its_own_frame():
                 if framed is None:
                     continue
                 problem, _, _, c = framed
-                run = TargetSearch(problem, c, 8.0)
-                code = 2
-                while code == 2:
-                    code = run.step(10**6)
-                assert code == 1, (preset, seed, scale, i0, w)
+                assert _exhaust(problem, c)[0] == 1, (preset, seed, scale, i0, w)
                 checked += 1
     assert checked >= 150, checked
