@@ -39,6 +39,11 @@ beta_k(T_tol,k - e_k)`` (a served user starts by ``L_k <= T_tol,k - e_k``; beta 
   It sees what the knapsack does not: serving many users makes most of them start well before
   their own deadlines, where they need more bandwidth. O(K G) nonzeros for G <= 24 intervals;
   not built above ``TIME_LP_MAX_USERS`` candidates.
+- ``path_lagrangian`` (:func:`partialopt.path_bound.path_lagrangian_bound`, sequential timeline,
+  only in :func:`bound`): a Lagrangian relaxation of "each user at most once" and of the budget
+  over paths of latest starts on a time grid, whose DP pays the loads between consecutive users
+  exactly; its multipliers come from column generation under a time budget, and every
+  multiplier tried gives a bound. Up to ``MAX_CANDIDATES`` candidates.
 
 Least setups (:func:`least_setups`). Cluster the models by "shares a block" (connected
 components); ``bb_c`` is the cost of the blocks that every model of cluster c holds and
@@ -577,8 +582,8 @@ def _lp_model(n_cols: int, n_x: int, rows, cols, vals, row_lower, row_upper, col
 
 
 def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[str, Any]:
-    """Every bound of the module docstring by name (None where it does not apply), with its
-    wall time in seconds under ``"<name>_s"``."""
+    """Every bound of the module docstring but ``path_lagrangian`` (:func:`bound` adds it) by
+    name (None where it does not apply), with its wall time in seconds under ``"<name>_s"``."""
     from .algorithms.edd_dp import edd_dp_bound
 
     arr = instance.arrays
@@ -604,15 +609,15 @@ def all_bounds(instance: Instance, levels: int = 16, lp: bool = True) -> dict[st
     return out
 
 
-def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
+def bound(instance: Instance, levels: int = 16, lp: bool = True, lagrangian_seconds: float = 2.0) -> Result:
     """Upper bounds that scale (module docstring): the least of ``servable``, ``knapsack``,
     ``position_knapsack``, ``moore_hodgson``, ``setup_moore_hodgson``, ``setup_dp``, ``lp``,
-    ``time_lp`` and ``edd_dp``, as the result's ``bound`` with an empty schedule;
+    ``time_lp``, ``edd_dp`` and ``path_lagrangian``, as the result's ``bound`` with an empty schedule;
     ``stats["bounds"]`` has each value and ``stats["best"]`` the name of the least. Time
     O(K log K) plus the DP over counts (capped by the number of inferences that fit before each
     level), one LP with O(K) nonzeros, the time-indexed LP with O(K G) (up to 5,000 candidates)
     and ``edd_dp`` where its table fits in :data:`EDD_DP_MB`; memory O(K G + M^2) beside that
-    table.
+    table; plus up to ``lagrangian_seconds`` for ``path_lagrangian`` (up to 2,000 candidates).
 
     Parameters
     ----------
@@ -623,11 +628,22 @@ def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
     lp : bool
         Whether to solve the LPs (``lp``: the budget and the deadline levels; ``time_lp``: the
         budget and the GPU's capacity over a time grid of latest starts).
+    lagrangian_seconds : float
+        Time budget of ``path_lagrangian`` (column generation; 0 leaves it out). It stops early
+        when it converges (``stats["path_lagrangian"]``: paths priced, converged or not).
     """
     from .result import Result
 
     t0 = time.perf_counter()
     values = all_bounds(instance, levels=levels, lp=lp)
+    info = None
+    if lp and lagrangian_seconds > 0:
+        from .path_bound import path_lagrangian_bound
+
+        t1 = time.perf_counter()
+        arr = instance.arrays
+        values["path_lagrangian"], info = path_lagrangian_bound(arr, arr.servable(), time_limit=lagrangian_seconds)
+        values["path_lagrangian_s"] = time.perf_counter() - t1
     named = {k: v for k, v in values.items() if not k.endswith("_s") and v is not None}
     best = min(named, key=lambda k: (named[k], list(named).index(k)))
     stats = {
@@ -635,4 +651,6 @@ def bound(instance: Instance, levels: int = 16, lp: bool = True) -> Result:
         "best": best,
         "times": {k[:-2]: v for k, v in values.items() if k.endswith("_s")},
     }
+    if info is not None:
+        stats["path_lagrangian"] = info
     return Result.from_order(instance, [], "bound", bound=named[best], wall_time=time.perf_counter() - t0, stats=stats)

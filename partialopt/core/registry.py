@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_rounds": (lambda v: v >= 0, "must be an integer >= 0"),
     "max_cut_rounds": (lambda v: v >= 1, "must be an integer >= 1"),
     "samples": (lambda v: v >= 1, "must be an integer >= 1"),
+    "lagrangian_seconds": (lambda v: math.isfinite(v) and v >= 0, "must be a finite number of seconds >= 0"),
 }
 """Ranges of the options methods share, by name (checked wherever a method takes one)."""
 TYPE_OF_NONE_DEFAULT: dict[str, type] = {"threads": int, "max_evals": int}
