@@ -201,10 +201,12 @@ class PathProblem:
         price = arr.beta(users[who], t) / B
         self.price = np.where(np.isfinite(price), price * (1.0 - 1e-12), 2.0)  # > 1: not placed
 
-    def placement_price(self, k: int, g: int) -> float:
-        """The scaled price of candidate k placed at grid point g (what the DP charges)."""
-        c = min(int(self.cidx[g]), int(self.off[k + 1] - self.off[k]) - 1)
-        return float(self.price[self.off[k] + c])
+    def placement_prices(self, ks: np.ndarray, gs: np.ndarray) -> np.ndarray:
+        """The scaled prices of candidates ``ks`` placed at grid points ``gs`` (what the DP
+        charges)."""
+        ks, gs = np.asarray(ks, dtype=np.int64), np.asarray(gs, dtype=np.int64)
+        c = np.minimum(self.cidx[gs], self.off[ks + 1] - self.off[ks] - 1)
+        return self.price[self.off[ks] + c]
 
 
 def path_lagrangian_bound(
@@ -268,11 +270,11 @@ def path_lagrangian_bound(
             if center is not None:  # smoothing (Wentges): price between the best multipliers and the duals
                 mu, lam = SMOOTHING * center[0] + (1 - SMOOTHING) * mu, SMOOTHING * center[1] + (1 - SMOOTHING) * lam
             _, ks, gs = price(mu, lam)
-            spend = np.array([pb.placement_price(int(k), int(g)) for k, g in zip(ks, gs)])
+            spend = pb.placement_prices(ks, gs)
             reduced = float(np.sum(1.0 - duals[0][ks] - duals[1] * spend)) - pi if len(ks) else -pi
             if reduced <= 1e-9 * max(1.0, abs(pi)) and center is not None:  # mispriced: at the duals
                 value, ks, gs = price(duals[0], duals[1])
-                spend = np.array([pb.placement_price(int(k), int(g)) for k, g in zip(ks, gs)])
+                spend = pb.placement_prices(ks, gs)
                 reduced = value - pi
             if reduced <= 1e-9 * max(1.0, abs(pi)):
                 stats["converged"] = True

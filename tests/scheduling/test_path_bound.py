@@ -106,7 +106,7 @@ def test_every_placement_of_a_real_order_is_on_the_grid():
         assert np.all(g <= pb.gmax[idx]) and g[0] >= pb.gstart[arr.model[order[0]]]
         for n in range(len(order) - 1):
             assert g[n + 1] - g[n] >= pb.step[arr.model[order[n]], arr.model[order[n + 1]]]
-        spent = sum(pb.placement_price(i, int(gg)) for i, gg in zip(idx, g))
+        spent = float(pb.placement_prices(np.array(idx), g).sum())
         assert spent <= sum(r.bandwidth.values()) / arr.B * (1 + 1e-9) <= 1 + 1e-9
 
 
