@@ -91,24 +91,44 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .arrays import SHIFT_RTOL, ProblemArrays, first_load, moore_hodgson, moore_hodgson_bound, shifted
-from .core.tolerances import budget_tol, deadline_tol
+from .core.tolerances import budget_tol
 
 EDD_DP_MB = 128.0
 """Table size (MB) up to which :func:`all_bounds` runs the ``edd_dp`` bound (about 0.5 s)."""
+
+NEED_RTOL = 1e-9
+"""Relative slack of the budget in the bounds' comparisons with sums of beta (:func:`relaxed_budget`)."""
 
 if TYPE_CHECKING:
     from .instance import Instance
     from .result import Result
 
 
+def relaxed_own(arr: ProblemArrays, users: np.ndarray) -> np.ndarray:
+    """The latest start the bounds give user k: ``T_tol,k - e_k + SHIFT_RTOL |T_tol,k|``. The judge
+    accepts ``F = fl(S + e) <= T_tol`` with its own rounding (up to half an ulp of e absorbed, a
+    large part of ``T_tol - e`` when the deadline is about the inference time), so every accepted
+    start is at most this."""
+    T = arr.T_tol[users]
+    return T - arr.e[users] + SHIFT_RTOL * np.abs(T)
+
+
+def relaxed_budget(arr: ProblemArrays) -> float:
+    """``B_tol (1 + NEED_RTOL)``: what the bounds compare sums of closed-form beta with. The judge
+    checks the uploads of an allocation in floats (or its own closed form), which can accept a
+    total a few 1e-12 relative above the closed form's ``sum beta`` at the same starts."""
+    return budget_tol(arr.B) * (1.0 + NEED_RTOL)
+
+
 def knapsack_bound(arr: ProblemArrays, users: np.ndarray | None = None) -> int:
-    """Most users whose least bandwidth needs ``beta_k(T_k (1 + rtol) - e_k)`` fit in the budget."""
+    """Most users whose least bandwidth needs ``beta_k(T_tol,k - e_k)`` fit in the budget (both
+    relaxed for the judge's rounding: :func:`relaxed_own`, :func:`relaxed_budget`)."""
     users = np.arange(arr.K) if users is None else np.asarray(users, dtype=np.int64)
     if not len(users):
         return 0
-    need = np.sort(arr.beta(users, deadline_tol(arr.T[users]) - arr.e[users]))
+    need = np.sort(arr.beta(users, relaxed_own(arr, users)))
     need = need[np.isfinite(need)]
-    return int(np.searchsorted(np.cumsum(need), budget_tol(arr.B), side="right"))
+    return int(np.searchsorted(np.cumsum(need), relaxed_budget(arr), side="right"))
 
 
 def cheap_bound(arr: ProblemArrays) -> tuple[int, dict[str, int]]:
@@ -130,7 +150,7 @@ def position_knapsack_bound(arr: ProblemArrays, users: np.ndarray, groups: int =
     if n_max <= 1:
         return n_max
     T = arr.T_tol[users]
-    own = T - arr.e[users]
+    own = relaxed_own(arr, users)
     E = np.cumsum(np.sort(arr.e[users]))
     T_max = float(T.max())
     starts = np.unique(
@@ -141,7 +161,7 @@ def position_knapsack_bound(arr: ProblemArrays, users: np.ndarray, groups: int =
         c = arr.beta(users, np.minimum(own, T_max - E[t - 1]))
         c = np.sort(c[np.isfinite(c)])
         prefix.append(np.r_[0.0, np.cumsum(c)])
-    B = budget_tol(arr.B)
+    B = relaxed_budget(arr)
 
     def need(n: int) -> float:
         total = 0.0
@@ -339,7 +359,7 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     if not len(users) or arr.overlap != "sequential":
         return None
     T = arr.T_tol[users]
-    need = arr.beta(users, T - arr.e[users])
+    need = arr.beta(users, relaxed_own(arr, users))
     keep = np.isfinite(need)
     users, need, T = users[keep], need[keep], T[keep]
     if not len(users):
@@ -355,7 +375,7 @@ def lp_bound_relaxation(arr: ProblemArrays, users: np.ndarray, setups: tuple) ->
     cols = np.r_[np.arange(n), lc]
     vals = np.r_[need / scale_b, lv]
     lower = np.r_[-np.inf, l_lo]
-    upper = np.r_[budget_tol(arr.B) / scale_b, l_hi]
+    upper = np.r_[relaxed_budget(arr) / scale_b, l_hi]
     col_upper = np.r_[np.ones(n), l_up]
     return _lp_floor(_lp_model(n + L, n, rows, cols, vals, lower, upper, col_upper))
 
@@ -460,8 +480,8 @@ def _time_lp(
         return 0
     T = arr.T_tol[users]
     e = arr.e[users]
-    own = T - e
-    B = budget_tol(arr.B)
+    own = relaxed_own(arr, users)
+    B = relaxed_budget(arr)
     need = arr.beta(users, own)
     keep = np.isfinite(need) & (need <= B)
     users, T, e, own = users[keep], T[keep], e[keep], own[keep]
@@ -471,10 +491,9 @@ def _time_lp(
     if intervals is None and n > TIME_LP_MAX_USERS:
         return None
     G = max(1, int(intervals)) if intervals is not None else max(8, min(24, 40_000 // n))
-    # the grid starts at t0 and each user's intervals end at T_tol - e, both with the SHIFT_RTOL
-    # slack: the judge rounds t0 + e <= T_tol its own way, and a user finishing exactly at T_tol
-    # must keep its columns
-    own = own + SHIFT_RTOL * np.abs(T)
+    # the grid starts at t0 and each user's intervals end at relaxed_own (T_tol - e plus the
+    # SHIFT_RTOL slack): the judge rounds t0 + e <= T_tol its own way, and a user finishing
+    # exactly at T_tol must keep its columns
     a0 = max(0.0, first_load(arr) - SHIFT_RTOL * float(np.abs(T).max()))
     if float(own.max()) < a0:
         return 0  # every inference starts after the first load, too late for each deadline
@@ -635,9 +654,12 @@ def bound(instance: Instance, levels: int = 16, lp: bool = True, lagrangian_seco
     from .result import Result
 
     t0 = time.perf_counter()
+    from .path_bound import check_seconds
+
     values = all_bounds(instance, levels=levels, lp=lp)
+
     info = None
-    if lp and lagrangian_seconds > 0:
+    if lp and check_seconds(lagrangian_seconds, "lagrangian_seconds") > 0:
         from .path_bound import path_lagrangian_bound
 
         t1 = time.perf_counter()

@@ -38,9 +38,10 @@ one model each with weights summing to one (many users of similar cost); it was 
 on some instances of ``general`` K = 100 and ``vision-frozen-bottom`` K = 1,000
 (``benchmarks/README.md``).
 
-The grid: ``delta = e_min / j`` (a hair less, so that a step of ``e_min`` loses nothing to the
-floor) with ``j <= GRID_PER_INFERENCE`` and at most ``GRID_MAX`` points and ``WORK_MAX`` cells
-``sum_k (gmax_k + 1)``; the prices ``beta_k`` are taken on a geometric grid of ``PRICE_POINTS``
+The grid: ``delta = e_min / j`` (``e_min`` over the requested models, a hair less, so that a step
+of ``e_min`` loses nothing to the floor) with ``2 <= j <= GRID_PER_INFERENCE`` and at most
+``GRID_MAX`` points, ``DP_CELLS`` (grid point, model) cells and ``WORK_MAX`` user cells ``sum_k
+(gmax_k + 1)`` and transitions ``G M^2`` (else the bound is not computed); the prices ``beta_k`` are taken on a geometric grid of ``PRICE_POINTS``
 times (each at the first price point at or after ``g delta``: a lower price, still a bound).
 """
 
@@ -54,14 +55,16 @@ import numpy as np
 
 from .arrays import SHIFT_RTOL, ProblemArrays
 from .core import interrupt
-from .core.tolerances import budget_tol
 
 GRID_PER_INFERENCE = 64
 """Grid points per least inference time (finer grids lose less to the floor of each step)."""
 GRID_MAX = 40_000
 """Most grid points."""
 WORK_MAX = 4e7
-"""Most (user, grid point) cells the DP may price per path (about 40 ms each)."""
+"""Most (user, grid point) cells the DP may price per path, and most transitions ``G M^2`` (about
+40 ms each)."""
+DP_CELLS = 2e6
+"""Most (grid point, model) cells of the DP's tables (seven arrays of 8 bytes: 112 MB)."""
 PRICE_POINTS = 512
 """Geometric grid on which each user's bandwidth price ``beta_k`` is tabulated."""
 SMOOTHING = 0.8
@@ -160,29 +163,46 @@ def kernel() -> Any:
 
 class PathProblem:
     """The grid, the steps and the price tables of the module docstring for candidates ``users``
-    (indices into the instance; those whose ``beta_k(T_tol,k - e_k)`` fits in ``B_tol``)."""
+    (indices into the instance; those whose ``beta_k`` at their latest start fits in the budget,
+    both relaxed for the judge's rounding: :func:`partialopt.bounds.relaxed_own`,
+    :func:`partialopt.bounds.relaxed_budget`). ``too_large`` says why no DP is built (the grid
+    would need more than ``GRID_MAX`` points at two per least inference time, or its tables more
+    than :data:`DP_CELLS` cells or :data:`WORK_MAX` transitions), else None."""
 
     def __init__(self, arr: ProblemArrays, users: np.ndarray):
-        B = budget_tol(arr.B)
+        from .bounds import relaxed_budget, relaxed_own
+
+        B = relaxed_budget(arr)
         users = np.asarray(users, dtype=np.int64)
-        T = arr.T_tol[users]
-        own = T - arr.e[users]
-        need = arr.beta(users, np.maximum(own, 0.0))
+        own = relaxed_own(arr, users)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = arr.beta(users, np.maximum(own, 0.0))
         keep = (own > 0) & np.isfinite(need) & (need <= B)
         self.users = users = users[keep]
-        T = T[keep]
-        own = own[keep] + SHIFT_RTOL * np.abs(T)  # the judge's rounding of F <= T_tol
+        T = arr.T_tol[users]
+        own = own[keep]
         self.n = n = len(users)
-        self.M = arr.M
+        self.M = M = arr.M
+        self.too_large: str | None = None
+        self.work = 0.0
         if not n:
             return
         H = float(own.max())
-        e_min = float(arr.e_model.min())
-        j = max(2, min(GRID_PER_INFERENCE, int(GRID_MAX * e_min / H)))
+        e_min = float(arr.e_model[np.unique(arr.model[users])].min())  # over the requested models
+        j = min(GRID_PER_INFERENCE, int(GRID_MAX * e_min / H))
+        if j < 2:
+            self.too_large = f"more than {GRID_MAX} grid points (horizon / least inference time {H / e_min:.3g})"
+            return
         self.delta = delta = e_min / (j * (1.0 + 1e-9))
         self.G = G = int(math.ceil(H / delta)) + 1
+        if G * M > DP_CELLS or G * M * M > WORK_MAX:
+            self.too_large = f"a DP of {G} grid points x {M} models above its caps"
+            return
         self.gmax = np.minimum(np.ceil(own / delta).astype(np.int64), G - 1)
         self.work = float(np.sum(self.gmax + 1))
+        if self.work > WORK_MAX:
+            self.too_large = f"more than {WORK_MAX:.0e} (user, grid point) cells"
+            return
         self.mod = arr.model[users].astype(np.int64)
         d = arr.e_model[:, None] + arr.tL  # d[m', m] = e_m' + tL(m' -> m)
         self.step = np.floor(d / delta * (1.0 - 1e-12)).astype(np.int64)
@@ -220,6 +240,7 @@ def path_lagrangian_bound(
     ends the generation and keeps the least ``LB`` found (a bound at every step)."""
     from .core.highs import _silent_highs
 
+    check_seconds(time_limit, "time_limit")
     t0 = time.perf_counter()
     stats: dict[str, Any] = {"paths": 0, "converged": False}
     if arr.overlap != "sequential":
@@ -231,8 +252,8 @@ def path_lagrangian_bound(
     if not n:
         stats["converged"] = True
         return 0, stats
-    if pb.work > WORK_MAX:
-        return None, {**stats, "skipped": f"more than {WORK_MAX:.0e} grid cells"}
+    if pb.too_large is not None:
+        return None, {**stats, "skipped": pb.too_large}
     import highspy
 
     best_path = kernel()
@@ -299,4 +320,21 @@ def path_lagrangian_bound(
 
     stats["seconds"] = time.perf_counter() - t0
     stats["lagrangian"] = least
-    return int(math.floor(least)), stats
+    return min(int(math.floor(least)), n), stats  # never above the number of candidates
+
+
+def check_seconds(value: Any, name: str) -> float:
+    """A time budget in seconds: a real number (not a bool), finite and >= 0; else
+    :class:`~partialopt.core.errors.OptionError` naming ``name``."""
+    import numbers
+
+    from .core.errors import OptionError
+
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    try:
+        ok = ok and math.isfinite(value) and value >= 0
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise OptionError(f"{name}: must be a finite number of seconds >= 0, got {value!r}")
+    return float(value)

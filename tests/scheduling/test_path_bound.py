@@ -121,3 +121,68 @@ def test_path_bound_options_and_where_it_does_not_apply():
     assert piped.stats["path_lagrangian"]["skipped"] == "pipelined timeline"
     none = inst.replace(users=tuple(dataclasses.replace(u, data_bits=1e15) for u in inst.users))
     assert _path(none)[0] == 0
+
+
+def _edge_instance(rate: str):
+    """One user on a resident model whose deadline is close to its inference time, and the
+    judge accepts it with the whole budget although the closed form ``beta(T_tol - e)`` is a
+    little above ``B_tol``: the judge's float ``F = fl(S + e) <= T_tol`` absorbs up to half an ulp
+    of e (``fixed_snr``: deadline = inference time, ``B`` 5e-8 relative below the closed form;
+    ``shannon``: an instance of the review's sweep, 3e-15 above ``B_tol``)."""
+    server = {"load_bandwidth": 5.4e10, "tensor_overhead": 0.0, "noise_psd": 3.98e-21, "rate": rate,
+              "overlap": "sequential", "initial_model": "m0"}  # fmt: skip
+    if rate == "fixed_snr":
+        e, D, snr = 0.01, 1000.0, 3.0
+        own = e * (1 + 1e-9) - e
+        server["total_bandwidth"] = D / (own * np.log2(1 + snr)) * (1 - 5e-8)
+        user = {"id": "u0", "model": "m0", "data_bits": D, "deadline": e, "snr": snr}
+    else:
+        e, B = 0.0026504917024335827, 2e7
+        server["total_bandwidth"] = B
+        user = {"id": "u0", "model": "m0", "data_bits": 8619.743766571897, "deadline": 0.0027225090338236263,
+                "power": 0.2, "gain": 62.31574457862891 * B * 3.98e-21 / 0.2}  # fmt: skip
+    d = {
+        "schema": "partialopt/instance@1",
+        "server": server,
+        "blocks": [{"id": "b0", "bytes": 1000000, "tensors": 5}],
+        "models": [{"id": "m0", "blocks": ["b0"], "inference_time": e}],
+        "users": [user],
+    }
+    return po.Instance.from_dict(d)
+
+
+@pytest.mark.parametrize("rate", ["fixed_snr", "shannon"])
+def test_every_bound_keeps_a_user_the_judge_accepts_at_its_rounding_edge(rate):
+    """Found by review: the bounds filtered users by the closed form ``beta(T_tol - e) <= B_tol``,
+    which the judge's rounding of ``S + e`` can beat; every bound gave 0 against a schedule of 1."""
+    inst = _edge_instance(rate)
+    arr = inst.arrays
+    ev = po.evaluate(inst, ["u0"], {"u0": arr.B_tol})
+    assert ev.feasible and len(ev.served) == 1
+    r = po.solve(inst, "bound")
+    assert r.bound >= 1 and all(v >= 1 for v in r.stats["bounds"].values()), r.stats["bounds"]
+
+
+def test_path_bound_skips_what_it_cannot_grid_and_caps_at_the_candidates():
+    """Found by review: a model no user requests set the grid's step (3.6e6 points, 1.6 GB); 500
+    models made one path take 27 s; a path priced once (repeats allowed) gave more than K."""
+    base = po.generate("general", users=6, seed=0)
+    tiny = dataclasses.replace(base.models[0], id="unused", inference_time=1e-7)
+    unused = base.replace(models=(*base.models, tiny))
+    assert _path(unused)[0] == _path(base)[0]
+    value, stats = path_lagrangian_bound(base.arrays, base.arrays.servable(), time_limit=1e-9)
+    assert value <= len(base.arrays.servable()) and stats["paths"] == 0
+    many = po.generate("general", users=40, seed=0)
+    blocks = many.blocks
+    models = tuple(
+        dataclasses.replace(many.models[0], id=f"m{i}", blocks=(blocks[i % len(blocks)].id,), inference_time=1e-4)
+        for i in range(40)
+    )
+    users = tuple(dataclasses.replace(u, model=f"m{i}") for i, u in enumerate(many.users))
+    many = many.replace(models=models, users=users)
+    value, stats = _path(many, seconds=0.5)
+    assert value is None and "caps" in stats["skipped"]
+    with pytest.raises(OptionError, match="lagrangian_seconds"):
+        po.solve(base, "bound", lagrangian_seconds=None)
+    with pytest.raises(OptionError, match="time_limit"):
+        path_lagrangian_bound(base.arrays, base.arrays.servable(), time_limit=float("nan"))
