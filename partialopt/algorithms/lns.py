@@ -58,7 +58,12 @@ freed and re-optimised exactly by :mod:`.bnb`'s search with the prefix and the s
 (:class:`.bnb.Frame`), over the window's users and unserved users that could fit (at most
 ``WINDOW_USERS``), within ``WINDOW_NODES`` nodes. Stops after
 ``iterations`` steps (deterministic for a seed), after ``time_limit`` seconds, or on Ctrl-C
-(status ``interrupted``, the best schedule kept). Schedules of at most ``POLISH_MAX`` users then
+(status ``interrupted``, the best schedule kept). On the sequential timeline, schedules of more
+than ``POLISH_MAX`` users then get the **batch-structure search** (:mod:`.batch_search`, the last
+``BATCH_SHARE`` of ``time_limit``, ``batch_evals`` evaluations): shapes of batches packed backward
+from an end time, each filled by least-cost assignments of the models' places, so that a batch may
+hold its users in any order (the state's deadline order can cost more bandwidth); its best order
+is kept if it serves more and passes the exact checks. Schedules of at most ``POLISH_MAX`` users then
 get :func:`~partialopt.algorithms.local_search.local_search`'s user-level moves under a
 deterministic budget. Never worse than its start.
 """
@@ -99,6 +104,8 @@ REASSIGN_MAX_CELLS = 2_000_000
 larger (about 1 s of Lambert W and assignment at this size)."""
 LP_START_HORIZONS = (0.1, 0.15, 0.2)
 """Batching windows of the LP start (:meth:`_Search.lp_start`), as fractions of the horizon."""
+BATCH_SHARE = 0.25
+"""Share of ``time_limit`` left to the batch-structure search (sequential timeline)."""
 WINDOW_EVERY = 20
 """Every this many LNS steps (sequential timeline), one step is the exact window
 re-optimisation of :meth:`_Search.window`."""
@@ -489,6 +496,7 @@ def lns(
     iterations: int = 2000,
     starts: tuple[str, ...] | list[str] = STARTS,
     patience: int | None = 500,
+    batch_evals: int = 2000,
 ) -> Result:
     """Large-neighbourhood search over model batches (module docstring): never worse than the
     best of ``starts``; deterministic for a seed when ``iterations`` or ``patience`` ends it
@@ -518,11 +526,17 @@ def lns(
         Methods whose best result starts the search.
     patience : int or None
         Stop after this many LNS steps in a row without a better schedule (None: never).
+    batch_evals : int
+        Evaluations of the batch-structure search that follows the LNS steps on schedules of
+        more than ``POLISH_MAX`` users (sequential timeline; :mod:`.batch_search`); 0 leaves it
+        out. The LNS steps then stop at ``1 - BATCH_SHARE`` of ``time_limit``.
     """
     from ..solve import solve
 
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
         raise OptionError(f"iterations: must be an integer >= 0, got {iterations!r}")
+    if isinstance(batch_evals, bool) or not isinstance(batch_evals, (int, np.integer)) or batch_evals < 0:
+        raise OptionError(f"batch_evals: must be an integer >= 0, got {batch_evals!r}")
     check_time_limit(time_limit)
     if isinstance(starts, str) or not all(isinstance(s, str) for s in starts) or not starts:
         raise OptionError(f"starts: expected a non-empty list of method names, got {starts!r}")
@@ -550,12 +564,33 @@ def lns(
         stats["bound_name"] = min((v, k) for k, v in bounds.items() if v is not None)[1]
         search = _Search(instance, seed)
         search.load(best_order)
-        stopped = search.run(t0, time_limit, iterations, patience, upper)
+        shaped = search.state.seq and batch_evals > 0
+        run_limit = time_limit * (1.0 - BATCH_SHARE) if shaped else time_limit
+        stopped = search.run(t0, run_limit, iterations, patience, upper)
         order = search.best_order
         key = (len(order), -gpu_finish(instance, order)) if order else (0, 0.0)
         if key > best_key:
             best_order, best_key = order, key
         stats.update(search.stats, stopped=stopped)
+        if shaped and stopped not in ("interrupted", "bound_met") and len(best_order) > POLISH_MAX:
+            # the batch-structure search: shapes filled by least-cost assignments (.batch_search)
+            from .batch_search import passes, timed_stop
+            from .batch_search import search as shape_search
+
+            rng = np.random.default_rng([seed, 1])
+            stop = timed_stop(t0 + time_limit, interrupt.requested)
+            order, counts = shape_search(instance.arrays, search.cand, best_order, rng, batch_evals, stop)
+            stats["batch_evals"] = counts["evals"]
+            stats["batch_gain"] = 0
+            if len(order) > len(best_order) and passes(instance.arrays, order):
+                stats["batch_gain"] = len(order) - len(best_order)
+                best_order, best_key = order, (len(order), -gpu_finish(instance, order))
+            if interrupt.requested():
+                stopped = stats["stopped"] = "interrupted"
+            elif counts["stopped"] == "stop" and best_key[0] < upper:
+                stopped = stats["stopped"] = "time_limit"  # the clock ended the shapes' search
+            elif best_key[0] >= upper:
+                stopped = stats["stopped"] = "bound_met"
         polish = stopped in ("iterations", "patience") and len(best_order) <= POLISH_MAX
         if polish and time.perf_counter() - t0 >= time_limit:  # the clock took the polish's turn
             stopped = stats["stopped"] = "time_limit"
