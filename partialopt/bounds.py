@@ -5,6 +5,9 @@ Each is a relaxation of the judge (:mod:`partialopt.core.tolerances`): every sch
 :func:`partialopt.evaluate.evaluate` accepts serves at most that many users. Notation: ``S`` the
 served set, ``T_tol,k = T_k (1 + TIME_RTOL)``, ``B_tol = B (1 + BW_RTOL)``, ``need_k =
 beta_k(T_tol,k - e_k)`` (a served user starts by ``L_k <= T_tol,k - e_k``; beta decreases).
+Against the judge's own rounding, every bound below that uses beta gives user k the latest start
+``T_tol,k - e_k + SHIFT_RTOL |T_tol,k|`` (:func:`relaxed_own`) and compares sums of beta with
+``B_tol (1 + NEED_RTOL)`` (:func:`relaxed_budget`).
 
 - ``servable``: users that can be served even alone (:meth:`ProblemArrays.servable`).
 - ``knapsack`` (:func:`knapsack_bound`): ``sum_{k in S} need_k <= B_tol``; the most users whose

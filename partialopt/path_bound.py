@@ -22,10 +22,11 @@ budget scaled to 1)::
     LB(mu, lam) = lam + sum_k mu_k + max over paths  sum_{placements (k, g)} (1 - mu_k - lam beta_k(g) / B_tol)
 
 ``LB`` is at least the number of users of every accepted order, for *any* ``mu, lam >= 0`` (weak
-duality; a placement priced above the whole budget is impossible, and one of reward <= 0 is left out: dropping a user from an accepted order leaves an
-accepted order whose latest starts are no earlier, by the triangle inequality of SPEC §2). The
+duality; a placement priced above the whole budget is impossible, and one of reward <= 0 is
+left out: dropping a user from an accepted order leaves an accepted order whose latest starts
+are no earlier, by the triangle inequality of SPEC §2). The
 maximum over paths is a DP over (grid point, model) in O(G M^2 + sum_k (gmax_k + 1)), compiled
-with numba (:func:`_best_path`). The bound is ``floor(min LB)`` over the multipliers tried.
+with numba (:func:`kernel`). The bound is ``floor(min LB)`` over the multipliers tried.
 
 The multipliers come from column generation (HiGHS): the master LP chooses a convex combination
 of the paths found so far (each user at most once on average, the budget on average), its duals
@@ -41,8 +42,10 @@ on some instances of ``general`` K = 100 and ``vision-frozen-bottom`` K = 1,000
 The grid: ``delta = e_min / j`` (``e_min`` over the requested models, a hair less, so that a step
 of ``e_min`` loses nothing to the floor) with ``2 <= j <= GRID_PER_INFERENCE`` and at most
 ``GRID_MAX`` points, ``DP_CELLS`` (grid point, model) cells and ``WORK_MAX`` user cells ``sum_k
-(gmax_k + 1)`` and transitions ``G M^2`` (else the bound is not computed); the prices ``beta_k`` are taken on a geometric grid of ``PRICE_POINTS``
-times (each at the first price point at or after ``g delta``: a lower price, still a bound).
+(gmax_k + 1)`` and transitions ``G M^2`` (else the bound is not computed); the prices ``beta_k``
+are taken on a geometric grid of ``PRICE_POINTS`` times (each at the first price point at or
+after ``g delta``: a lower price, still a bound). The judge's rounding: every user's latest start
+is :func:`partialopt.bounds.relaxed_own` and the budget :func:`partialopt.bounds.relaxed_budget`.
 """
 
 from __future__ import annotations
@@ -235,9 +238,10 @@ def path_lagrangian_bound(
     """``floor(min LB)`` of the module docstring over the multipliers of column generation, run
     for ``time_limit`` seconds after the first path (which compiles the DP in a fresh install,
     about 7 s once; numba caches it) or ``max_paths`` paths or until no path has a positive
-    reduced cost (then ``stats["converged"]``). None where it does not apply: the pipelined timeline,
-    more than :data:`MAX_CANDIDATES` candidates or more than :data:`WORK_MAX` cells. Ctrl-C
-    ends the generation and keeps the least ``LB`` found (a bound at every step)."""
+    reduced cost (then ``stats["converged"]``). None where it does not apply, with the reason in
+    ``stats["skipped"]``: the pipelined timeline, more than :data:`MAX_CANDIDATES` candidates, or
+    a grid above its caps (:class:`PathProblem`). Ctrl-C ends the generation and keeps the least
+    ``LB`` found (a bound at every step); the result is at most the number of candidates."""
     from .core.highs import _silent_highs
 
     check_seconds(time_limit, "time_limit")
