@@ -160,6 +160,14 @@ def search(
     return best, stats
 
 
+def fits(arr: ProblemArrays, cand: np.ndarray, upper: float) -> bool:
+    """Whether a schedule of at most ``upper`` users can be within :data:`MAX_CELLS` (at most
+    ``min(n_m, upper)`` places of model m, each against its ``n_m`` candidates): decided before
+    ``lns`` gives the search its share of the time."""
+    n_m = np.bincount(arr.model[cand], minlength=arr.M).astype(float)
+    return float(np.sum(np.minimum(n_m, upper) * n_m)) <= MAX_CELLS
+
+
 def _places_per_model(arr: ProblemArrays, order: list[int]):
     models = arr.model[np.asarray(order, dtype=np.int64)]
     return [(int(m), np.flatnonzero(models == m)) for m in np.unique(models)]

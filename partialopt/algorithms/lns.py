@@ -528,8 +528,9 @@ def lns(
         Stop after this many LNS steps in a row without a better schedule (None: never).
     batch_evals : int
         Evaluations of the batch-structure search that follows the LNS steps on schedules of
-        more than ``POLISH_MAX`` users (sequential timeline; :mod:`.batch_search`); 0 leaves it
-        out. The LNS steps then stop at ``1 - BATCH_SHARE`` of ``time_limit``.
+        more than ``POLISH_MAX`` users (sequential timeline, where its assignments fit in
+        ``batch_search.MAX_CELLS`` cells; :mod:`.batch_search`); 0 leaves it out. The LNS steps
+        then stop at ``1 - BATCH_SHARE`` of ``time_limit``.
     """
     from ..solve import solve
 
@@ -564,7 +565,9 @@ def lns(
         stats["bound_name"] = min((v, k) for k, v in bounds.items() if v is not None)[1]
         search = _Search(instance, seed)
         search.load(best_order)
-        shaped = search.state.seq and batch_evals > 0
+        from .batch_search import fits
+
+        shaped = search.state.seq and batch_evals > 0 and fits(instance.arrays, search.cand, upper)
         run_limit = time_limit * (1.0 - BATCH_SHARE) if shaped else time_limit
         stopped = search.run(t0, run_limit, iterations, patience, upper)
         order = search.best_order

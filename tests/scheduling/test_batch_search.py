@@ -86,3 +86,17 @@ def test_lns_batch_evals_option_is_checked():
     for bad in (-1, 1.5, True):
         with pytest.raises(OptionError, match="batch_evals"):
             po.solve(inst, "lns", batch_evals=bad)
+
+
+def test_lns_leaves_the_search_out_where_its_assignments_cannot_fit(monkeypatch):
+    """Above ``MAX_CELLS`` (decided before the LNS steps, from the bound): no search and no share
+    of the time taken from the LNS steps (``general`` K = 10,000 lost a quarter of its 30 s to a
+    search that its size then skipped)."""
+    inst = po.generate("vision-frozen-bottom", users=300, seed=1)
+    arr = inst.arrays
+    assert bs.fits(arr, arr.servable(), 300)
+    monkeypatch.setattr(bs, "MAX_CELLS", 10)
+    assert not bs.fits(arr, arr.servable(), 300)
+    r = po.solve(inst, "lns", iterations=30, time_limit=120)
+    off = po.solve(inst, "lns", iterations=30, time_limit=120, batch_evals=0)
+    assert "batch_evals" not in r.stats and r.order == off.order
