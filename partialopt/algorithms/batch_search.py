@@ -147,6 +147,8 @@ def search(
             break
         shape, end = _move(arr, rng, list(cur_shape), cur_end, cheapest, horizon)
         stats["evals"] += 1
+        if shape == cur_shape and end == cur_end:
+            continue  # the move changed nothing (e.g. a batch of one place made shorter)
         got = fill(arr, by_model, shape, end)
         if got is None:
             if cur_key[0] < 0:  # no shape filled yet: walk on from this one

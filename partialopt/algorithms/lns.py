@@ -567,7 +567,11 @@ def lns(
         search.load(best_order)
         from .batch_search import fits
 
-        shaped = search.state.seq and batch_evals > 0 and fits(instance.arrays, search.cand, upper)
+        # the search needs more than POLISH_MAX users and assignments that fit: else the LNS
+        # steps keep the whole time
+        shaped = (
+            search.state.seq and batch_evals > 0 and upper > POLISH_MAX and fits(instance.arrays, search.cand, upper)
+        )
         run_limit = time_limit * (1.0 - BATCH_SHARE) if shaped else time_limit
         stopped = search.run(t0, run_limit, iterations, patience, upper)
         order = search.best_order
@@ -581,13 +585,16 @@ def lns(
             from .batch_search import search as shape_search
 
             rng = np.random.default_rng([seed, 1])
-            stop = timed_stop(t0 + time_limit, interrupt.requested)
+            stop = timed_stop(t0 + time_limit, lambda: interrupt.requested())
             order, counts = shape_search(instance.arrays, search.cand, best_order, rng, batch_evals, stop)
-            stats["batch_evals"] = counts["evals"]
+            stats["batch_evals"], stats["batch_stopped"] = counts["evals"], counts["stopped"]
             stats["batch_gain"] = 0
-            if len(order) > len(best_order) and passes(instance.arrays, order):
-                stats["batch_gain"] = len(order) - len(best_order)
-                best_order, best_key = order, (len(order), -gpu_finish(instance, order))
+            if len(order) > len(best_order):
+                if passes(instance.arrays, order):
+                    stats["batch_gain"] = len(order) - len(best_order)
+                    best_order, best_key = order, (len(order), -gpu_finish(instance, order))
+                else:  # within rounding of B: the exact check has the last word
+                    stats["batch_stopped"] += ", best rejected by the exact check"
             if interrupt.requested():
                 stopped = stats["stopped"] = "interrupted"
             elif counts["stopped"] == "stop" and best_key[0] < upper:

@@ -100,3 +100,12 @@ def test_lns_leaves_the_search_out_where_its_assignments_cannot_fit(monkeypatch)
     r = po.solve(inst, "lns", iterations=30, time_limit=120)
     off = po.solve(inst, "lns", iterations=30, time_limit=120, batch_evals=0)
     assert "batch_evals" not in r.stats and r.order == off.order
+
+
+def test_lns_keeps_its_whole_time_where_no_schedule_can_have_more_than_forty_users():
+    """Found by review: with a bound of at most ``POLISH_MAX`` users the search never runs, and
+    the LNS steps had stopped at 75 % of the time anyway (3.0 of 4 s)."""
+    inst = po.generate("general", users=50, seed=0)
+    r = po.solve(inst, "lns", iterations=10**6, patience=None, time_limit=2)
+    assert r.bound <= 40 and "batch_evals" not in r.stats and r.wall_time >= 1.9
+    assert r.status == "time_limit" and po.evaluate(inst, r).feasible
