@@ -654,15 +654,14 @@ def bound(instance: Instance, levels: int = 16, lp: bool = True, lagrangian_seco
         Time budget of ``path_lagrangian`` (column generation; 0 leaves it out). It stops early
         when it converges (``stats["path_lagrangian"]``: paths priced, converged or not).
     """
+    from .core.highs import check_time_limit
     from .result import Result
 
+    check_time_limit(lagrangian_seconds, name="lagrangian_seconds", zero=True)
     t0 = time.perf_counter()
-    from .path_bound import check_seconds
-
     values = all_bounds(instance, levels=levels, lp=lp)
-
     info = None
-    if lp and check_seconds(lagrangian_seconds, "lagrangian_seconds") > 0:
+    if lp and lagrangian_seconds > 0:
         from .path_bound import path_lagrangian_bound
 
         t1 = time.perf_counter()

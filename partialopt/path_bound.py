@@ -242,9 +242,9 @@ def path_lagrangian_bound(
     ``stats["skipped"]``: the pipelined timeline, more than :data:`MAX_CANDIDATES` candidates, or
     a grid above its caps (:class:`PathProblem`). Ctrl-C ends the generation and keeps the least
     ``LB`` found (a bound at every step); the result is at most the number of candidates."""
-    from .core.highs import _silent_highs
+    from .core.highs import _silent_highs, check_time_limit
 
-    check_seconds(time_limit, "time_limit")
+    check_time_limit(time_limit, zero=True)
     t0 = time.perf_counter()
     stats: dict[str, Any] = {"paths": 0, "converged": False}
     if arr.overlap != "sequential":
@@ -325,20 +325,3 @@ def path_lagrangian_bound(
     stats["seconds"] = time.perf_counter() - t0
     stats["lagrangian"] = least
     return min(int(math.floor(least)), n), stats  # never above the number of candidates
-
-
-def check_seconds(value: Any, name: str) -> float:
-    """A time budget in seconds: a real number (not a bool), finite and >= 0; else
-    :class:`~partialopt.core.errors.OptionError` naming ``name``."""
-    import numbers
-
-    from .core.errors import OptionError
-
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    try:
-        ok = ok and math.isfinite(value) and value >= 0
-    except OverflowError:
-        ok = False
-    if not ok:
-        raise OptionError(f"{name}: must be a finite number of seconds >= 0, got {value!r}")
-    return float(value)

@@ -38,8 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ProblemArrays, order_gaps
-from ..bandwidth import latest_starts
+from ..arrays import ProblemArrays, exact_check
 
 END_STEP = 0.01
 """Standard deviation of a move of the end time, as a fraction of the latest deadline."""
@@ -132,7 +131,8 @@ def search(
     asked before every evaluation, or above :data:`MAX_CELLS`)."""
     by_model = {int(m): cand[arr.model[cand] == m] for m in np.unique(arr.model[cand])}
     stats: dict[str, Any] = {"evals": 0, "stopped": "evals"}
-    if not order or sum(len(pos) * len(by_model.get(m, ())) for m, pos in _places_per_model(arr, order)) > MAX_CELLS:
+    n_m = np.bincount(arr.model[cand], minlength=arr.M)
+    if not order or int(np.bincount(arr.model[order], minlength=arr.M) @ n_m) > MAX_CELLS:
         return [], {**stats, "stopped": "skipped"}
     horizon = float(arr.T[cand].max())
     cheapest = [int(m) for m in np.argsort(arr.e_model, kind="stable")[:3] if int(m) in by_model]
@@ -168,11 +168,6 @@ def fits(arr: ProblemArrays, cand: np.ndarray, upper: float) -> bool:
     ``lns`` gives the search its share of the time."""
     n_m = np.bincount(arr.model[cand], minlength=arr.M).astype(float)
     return float(np.sum(np.minimum(n_m, upper) * n_m)) <= MAX_CELLS
-
-
-def _places_per_model(arr: ProblemArrays, order: list[int]):
-    models = arr.model[np.asarray(order, dtype=np.int64)]
-    return [(int(m), np.flatnonzero(models == m)) for m in np.unique(models)]
 
 
 def _move(
@@ -213,16 +208,10 @@ def _move(
 
 
 def passes(arr: ProblemArrays, order: list[int]) -> bool:
-    """Both conditions of SPEC §5 on the sequential timeline with the exact ``T`` and ``B`` (the
-    judge's tolerances left as a margin): every zero-upload finish by its deadline, and
-    ``sum_n beta(L_n) <= B``."""
-    users = np.asarray(order, dtype=np.int64)
-    load, gap = order_gaps(arr, users)
-    if np.any(np.cumsum(load + arr.e[users]) > arr.T[users]):
-        return False
-    with np.errstate(divide="ignore", invalid="ignore"):
-        b = arr.beta(users, latest_starts(arr.T[users], arr.e[users], gap))
-    return bool(np.all(np.isfinite(b)) and b.sum() <= arr.B)
+    """Both conditions of SPEC §5 on the sequential timeline with the exact ``T`` and ``B``
+    (:func:`partialopt.arrays.exact_check`, the check of ``lns``'s drops to feasibility)."""
+    _, b = exact_check(arr, np.asarray(order, dtype=np.int64))
+    return b is not None and bool(b.sum() <= arr.B)
 
 
 def timed_stop(deadline: float, interrupted: Callable[[], bool]) -> Callable[[], bool]:

@@ -77,8 +77,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import ProblemArrays, order_gaps
-from ..bandwidth import latest_starts
+from ..arrays import ProblemArrays, exact_check, order_gaps
 from ..core import interrupt
 from ..core.errors import OptionError
 from ..core.highs import check_time_limit
@@ -1080,16 +1079,10 @@ class _Search:
         while len(order):
             if self.stopping():
                 return []
-            load, gap = order_gaps(arr, order)
-            finish = np.cumsum(load + arr.e[order])
-            late = np.flatnonzero(finish > arr.T[order])
-            if len(late):
-                order = np.delete(order, late[0])
+            late, b = exact_check(arr, order)
+            if b is None:
+                order = np.delete(order, late)
                 continue
-            L = latest_starts(arr.T[order], arr.e[order], gap)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                b = arr.beta(order, L)
-            b = np.where(np.isfinite(b), b, np.inf)
             if b.sum() <= arr.B:
                 break
             order = np.delete(order, int(np.argmax(b)))

@@ -76,21 +76,30 @@ def inject(point: str, fault: str) -> Iterator[None]:
         _faults.pop(point, None)
 
 
-def check_time_limit(time_limit: float | None, optional: bool = False) -> None:
-    """The one check of every method's ``time_limit``: a real number (numpy's included, bools
-    not; numpy's bool is not a ``numbers.Real``), finite and positive; None only if
-    ``optional`` (no limit)."""
+def check_time_limit(
+    time_limit: float | None, optional: bool = False, name: str = "time_limit", zero: bool = False
+) -> None:
+    """The one check of every method's ``time_limit`` (and of other budgets in seconds, named
+    ``name``): a real number (numpy's included, bools not; numpy's bool is not a
+    ``numbers.Real``), finite and positive (``>= 0`` with ``zero``: a budget that 0 switches
+    off); None only if ``optional`` (no limit)."""
     if time_limit is None and optional:
         return
     ok = isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
     try:  # an int beyond a float's range (10**400) is not finite either
-        ok = ok and time_limit is not None and math.isfinite(time_limit) and time_limit > 0
+        ok = (
+            ok
+            and time_limit is not None
+            and math.isfinite(time_limit)
+            and (time_limit >= 0 if zero else time_limit > 0)
+        )
     except OverflowError:
         ok = False
     if not ok:
         from .errors import OptionError
 
-        raise OptionError(f"time_limit: must be a positive finite number of seconds, got {time_limit!r}")
+        rule = "a finite number of seconds >= 0" if zero else "a positive finite number of seconds"
+        raise OptionError(f"{name}: must be {rule}, got {time_limit!r}")
 
 
 class Budget:
